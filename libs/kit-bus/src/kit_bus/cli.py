@@ -1,0 +1,145 @@
+"""The command line every service shares: ``python -m <service> migrate|serve|worker|dlq``.
+
+- ``migrate``: create the database if needed and run the service's Alembic migrations;
+- ``serve``: the HTTP API (with relay and consumers unless ``--no-workers``);
+- ``worker``: relay and consumers only, no HTTP;
+- ``dlq list`` / ``dlq replay [ID ...]``: show dead letters, or apply them again with the current
+  handlers (each at most once: the inbox still guards it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI
+
+from kit_contracts import Event
+from kit_core import ServiceSettings, configure_logging
+from kit_db import ensure_database, upgrade
+
+from .consumer import Consumer, Handler
+from .runtime import open_runtime
+
+
+def _runtime(
+    settings: ServiceSettings, handlers: Mapping[type[Event], Handler], *, run_workers: bool
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    return open_runtime(
+        service=settings.service_name,
+        database_url=settings.database_url.get_secret_value(),
+        bus=None,
+        bus_kind=settings.bus,
+        kafka_bootstrap=settings.kafka_bootstrap,
+        topic_suffix=settings.topic_suffix,
+        partitions=settings.kafka_partitions,
+        replication=settings.kafka_replication,
+        handlers=handlers,
+        run_workers=run_workers,
+        pool_size=settings.db_pool_size,
+        relay_batch=settings.relay_batch,
+        relay_poll_seconds=settings.relay_poll_seconds,
+    )
+
+
+async def migrate(settings: ServiceSettings, migrations: Path) -> None:
+    url = settings.database_url.get_secret_value()
+    await ensure_database(url)
+    await asyncio.to_thread(upgrade, url, migrations)
+
+
+async def _worker(settings: ServiceSettings, handlers: Mapping[type[Event], Handler]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with _runtime(settings, handlers, run_workers=True):
+        await stop.wait()
+
+
+async def _dlq(
+    settings: ServiceSettings, handlers: Mapping[type[Event], Handler], action: str, ids: list[str]
+) -> int:
+    async with _runtime(settings, handlers, run_workers=False) as runtime:
+        await runtime.bus.start()
+        try:
+            consumer: Consumer | None = runtime.consumer
+            if consumer is None:
+                sys.stdout.write("this service consumes no events\n")
+                return 0
+            if action == "list":
+                for letter in await consumer.dead_letters():
+                    sys.stdout.write(
+                        json.dumps(
+                            {
+                                "id": str(letter["id"]),
+                                "event_id": letter["event_id"],
+                                "topic": letter["topic"],
+                                "partition": letter["partition"],
+                                "offset": letter["offset"],
+                                "type": letter["headers"].get("ce_type"),
+                                "attempts": letter["attempts"],
+                                "failed_at": letter["failed_at"].isoformat(),
+                                "reason": letter["reason"],
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+                return 0
+            results = await consumer.replay([UUID(i) for i in ids] if ids else None)
+            for letter_id, outcome in results:
+                sys.stdout.write(f"{letter_id}\t{outcome}\n")
+            return 0 if all(outcome == "replayed" for _, outcome in results) else 1
+        finally:
+            await runtime.bus.stop()
+
+
+def main(
+    *,
+    settings_factory: Callable[[], ServiceSettings],
+    app_factory: Callable[..., FastAPI],
+    handlers: Mapping[type[Event], Handler],
+    migrations: Path,
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create the database if missing and apply migrations")
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--no-workers", action="store_true", help="do not run the outbox relay and consumers")
+    commands.add_parser("worker", help="run the outbox relay and consumers, without HTTP")
+    dlq = commands.add_parser("dlq", help="dead letters")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("ids", nargs="*", help="dead letter ids to replay (default: all pending)")
+    args = parser.parse_args(argv)
+    settings = settings_factory()
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    if args.command == "migrate":
+        asyncio.run(migrate(settings, migrations))
+        return 0
+    if args.command == "worker":
+        asyncio.run(_worker(settings, handlers))
+        return 0
+    if args.command == "dlq":
+        return asyncio.run(_dlq(settings, handlers, args.action, args.ids))
+    import uvicorn
+
+    app = app_factory(settings, run_workers=not args.no_workers)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    return 0

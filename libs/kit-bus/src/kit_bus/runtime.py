@@ -1,0 +1,150 @@
+"""The objects one service needs at run time, built in its lifespan and torn down after it.
+
+Service code never knows which bus it has: the embedded host passes one shared ``LocalBus``;
+alone, a service builds a ``KafkaBus`` (or its own ``LocalBus``) from its settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kit_contracts import Event, topics
+from kit_core import Check, get_logger
+from kit_db import make_engine, make_sessionmaker
+
+from .bus import EventBus
+from .consumer import Consumer, Handler, RetryPolicy
+from .kafka import KafkaBus
+from .local import LocalBus
+from .metrics import BusCollector
+from .outbox import SOURCE, WAKER, install_commit_hook
+from .relay import OutboxRelay
+
+log = get_logger(__name__)
+
+
+def make_bus(
+    *,
+    kind: Literal["local", "kafka"],
+    bootstrap: str,
+    client_id: str,
+    topic_suffix: str = "",
+    partitions: int = 3,
+    replication: int = 1,
+) -> EventBus:
+    if kind == "kafka":
+        return KafkaBus(
+            bootstrap=bootstrap,
+            client_id=client_id,
+            topic_suffix=topic_suffix,
+            partitions=partitions,
+            replication=replication,
+        )
+    return LocalBus()
+
+
+@dataclass
+class Runtime:
+    service: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bus: EventBus
+    relay: OutboxRelay
+    consumer: Consumer | None
+    collector: BusCollector
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def readiness(self) -> dict[str, Check]:
+        async def database() -> None:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        return {"database": database, "bus": self.bus.check}
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    *,
+    service: str,
+    database_url: str,
+    bus: EventBus | None,
+    bus_kind: Literal["local", "kafka"],
+    kafka_bootstrap: str,
+    topic_suffix: str = "",
+    partitions: int = 3,
+    replication: int = 1,
+    handlers: Mapping[type[Event], Handler] | None = None,
+    group: str | None = None,
+    run_workers: bool = True,
+    pool_size: int = 10,
+    echo: bool = False,
+    relay_batch: int = 500,
+    relay_poll_seconds: float = 1.0,
+    retry: RetryPolicy | None = None,
+    extra_topics: Sequence[str] = (),
+) -> AsyncIterator[Runtime]:
+    install_commit_hook()
+    engine = make_engine(url=database_url, pool_size=pool_size, echo=echo)
+    own_bus = bus is None
+    active_bus = bus or make_bus(
+        kind=bus_kind,
+        bootstrap=kafka_bootstrap,
+        client_id=service,
+        topic_suffix=topic_suffix,
+        partitions=partitions,
+        replication=replication,
+    )
+    relay_ref: list[OutboxRelay] = []
+    sessionmaker = make_sessionmaker(engine, **{SOURCE: service, WAKER: lambda: relay_ref[0].nudge()})
+    relay = OutboxRelay(
+        engine=engine,
+        sessionmaker=sessionmaker,
+        bus=active_bus,
+        batch=relay_batch,
+        poll_seconds=relay_poll_seconds,
+    )
+    relay_ref.append(relay)
+    consumer = None
+    if handlers:
+        consumer = Consumer(
+            group=group or service, sessionmaker=sessionmaker, bus=active_bus, handlers=handlers, retry=retry
+        )
+    runtime = Runtime(
+        service=service,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        bus=active_bus,
+        relay=relay,
+        consumer=consumer,
+        collector=BusCollector(
+            service=service, sessionmaker=sessionmaker, bus=active_bus, relay=relay, consumer=consumer
+        ),
+    )
+    try:
+        if run_workers and consumer is not None:
+            consumer.attach()
+        if own_bus:
+            wanted = {*topics.ALL, *extra_topics, *(consumer.topics if consumer else ())}
+            await active_bus.ensure_topics(sorted(wanted))
+            await active_bus.start()
+        if run_workers:
+            runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
+        log.info("runtime.started", service=service, bus=type(active_bus).__name__, workers=run_workers)
+        yield runtime
+    finally:
+        for task in runtime.tasks:
+            task.cancel()
+        for task in runtime.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if own_bus:
+            await active_bus.stop()
+        await engine.dispose()
+        log.info("runtime.stopped", service=service)

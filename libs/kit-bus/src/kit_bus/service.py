@@ -1,0 +1,83 @@
+"""The composition root every service shares: one FastAPI app whose lifespan opens the runtime.
+
+A service's ``create_app`` names its routers and its event handlers; this builds the app with
+problem+json errors, request context, ``/healthz``, ``/readyz`` and ``/metrics``, and a lifespan
+yielding the state endpoints use (``sessionmaker``, ``bus``, readiness checks, metric refreshers).
+Nothing is built at import time: engines, buses and tasks exist only inside the lifespan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from prometheus_client import CollectorRegistry
+
+from kit_contracts import Event
+from kit_core import ServiceSettings, install_platform
+
+from .bus import EventBus
+from .consumer import Handler
+from .runtime import open_runtime
+
+
+def route_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    handlers: Mapping[type[Event], Handler] | None = None,
+    bus: EventBus | None = None,
+    run_workers: bool = True,
+) -> FastAPI:
+    registry = CollectorRegistry()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        async with open_runtime(
+            service=settings.service_name,
+            database_url=settings.database_url.get_secret_value(),
+            bus=bus,
+            bus_kind=settings.bus,
+            kafka_bootstrap=settings.kafka_bootstrap,
+            topic_suffix=settings.topic_suffix,
+            partitions=settings.kafka_partitions,
+            replication=settings.kafka_replication,
+            handlers=handlers,
+            run_workers=run_workers,
+            pool_size=settings.db_pool_size,
+            echo=settings.db_echo,
+            relay_batch=settings.relay_batch,
+            relay_poll_seconds=settings.relay_poll_seconds,
+        ) as runtime:
+            runtime.collector.register(registry)
+            try:
+                yield {
+                    "sessionmaker": runtime.sessionmaker,
+                    "bus": runtime.bus,
+                    "runtime": runtime,
+                    "readiness": runtime.readiness(),
+                    "metrics_refresh": [runtime.collector.refresh],
+                }
+            finally:
+                registry.unregister(runtime.collector)
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=route_id,
+    )
+    install_platform(app, registry=registry, service=settings.service_name)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,27 @@
+"""Requests to notify-service: any service asks for a person or an agency to be told something."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from . import topics
+from .base import Event
+
+
+class NotificationRequested(Event):
+    event_type: ClassVar[str] = "notify.request.created.v1"
+    topic: ClassVar[str] = topics.NOTIFY_REQUEST
+
+    request_id: UUID
+    kind: str = Field(max_length=64, description="what happened, e.g. user.welcome, document.arrived")
+    user_ids: list[UUID] = Field(default_factory=list)
+    org_id: UUID | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: str = Field(max_length=200)
+    critical: bool = Field(default=False, description="ignores quiet hours (OTP codes, Hỏa tốc documents)")
+
+    def subject(self) -> str:
+        return str(self.request_id)

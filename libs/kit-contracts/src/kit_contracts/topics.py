@@ -1,0 +1,13 @@
+"""Topic names: ``<service>.<aggregate>.v<N>``; each has a ``<topic>.dlq`` twin for dead letters."""
+
+from typing import Final
+
+ROUTING_ORG: Final = "routing.org.v1"
+IDENTITY_USER: Final = "identity.user.v1"
+NOTIFY_REQUEST: Final = "notify.request.v1"
+
+ALL: Final = (ROUTING_ORG, IDENTITY_USER, NOTIFY_REQUEST)
+
+
+def dlq(topic: str) -> str:
+    return f"{topic}.dlq"
