@@ -64,6 +64,7 @@ class KafkaBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._lag: dict[str, dict[TopicPartition, int]] = {}
         self._stopping = asyncio.Event()
+        self._running = False
 
     def physical(self, topic: str) -> str:
         return topic + self.suffix
@@ -95,9 +96,8 @@ class KafkaBus:
         finally:
             await admin.close()
 
-    async def start(self) -> None:
-        self._stopping.clear()
-        self._producer = AIOKafkaProducer(
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
             bootstrap_servers=self.bootstrap,
             client_id=self.client_id,
             enable_idempotence=True,
@@ -106,7 +106,12 @@ class KafkaBus:
             max_batch_size=256 * 1024,
             request_timeout_ms=self.request_timeout_ms,
         )
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._producer = self._new_producer()
         await self._producer.start()
+        self._running = True
         for group, (topics, sink) in self._subscriptions.items():
             self._tasks.append(
                 asyncio.create_task(self._consume(group, topics, sink), name=f"kafka-consume-{group}")
@@ -114,6 +119,7 @@ class KafkaBus:
 
     async def stop(self) -> None:
         self._stopping.set()
+        self._running = False
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -125,9 +131,8 @@ class KafkaBus:
             self._producer = None
 
     async def check(self) -> None:
-        if self._producer is None:
-            raise ConnectionError("the Kafka producer is not started")
-        await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=5.0)
+        producer = await self._ensure_producer()
+        await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout=5.0)
 
     def lag(self, group: str) -> int:
         return sum(self._lag.get(group, {}).values())
@@ -136,34 +141,60 @@ class KafkaBus:
         if group in self._subscriptions:
             raise ValueError(f"group {group!r} already subscribed")
         self._subscriptions[group] = (list(topics), sink)
-        if self._producer is not None:  # already running: start consuming now
+        if self._running:  # already running: start consuming now
             self._tasks.append(asyncio.create_task(self._consume(group, list(topics), sink)))
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
-        producer = self._require_producer()
-        futures = [
-            await producer.send(
-                self.physical(e.topic),
-                value=e.value(),
-                key=e.key.encode(),
-                headers=[(k, v.encode()) for k, v in e.headers().items()],
-            )
-            for e in envelopes
-        ]
-        await asyncio.gather(*futures)  # every acknowledgement, or an exception: the relay retries
+        producer = await self._ensure_producer()
+        try:
+            futures = [
+                await producer.send(
+                    self.physical(e.topic),
+                    value=e.value(),
+                    key=e.key.encode(),
+                    headers=[(k, v.encode()) for k, v in e.headers().items()],
+                )
+                for e in envelopes
+            ]
+            await asyncio.gather(*futures)  # every acknowledgement, or an exception: the relay retries
+        except Exception:
+            # After a broker crash the idempotent producer's sequence state may no longer match the
+            # broker's; a fresh producer (a new producer id) is the reliable way back. The relay resends
+            # the batch and consumers drop whatever the first attempt did deliver.
+            await self._drop_producer()
+            raise
 
     async def publish_raw(self, topic: str, key: str | None, headers: dict[str, str], value: bytes) -> None:
-        producer = self._require_producer()
-        await producer.send_and_wait(
-            self.physical(topic),
-            value=value,
-            key=key.encode() if key else None,
-            headers=[(k, v.encode()) for k, v in headers.items()],
-        )
+        producer = await self._ensure_producer()
+        try:
+            await producer.send_and_wait(
+                self.physical(topic),
+                value=value,
+                key=key.encode() if key else None,
+                headers=[(k, v.encode()) for k, v in headers.items()],
+            )
+        except Exception:
+            await self._drop_producer()
+            raise
 
-    def _require_producer(self) -> AIOKafkaProducer:
+    async def _drop_producer(self) -> None:
+        old, self._producer = self._producer, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await old.stop()
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            raise ConnectionError("the Kafka bus is not started")
+            if self._stopping.is_set():
+                raise ConnectionError("the Kafka bus is stopped")
+            producer = self._new_producer()
+            try:
+                await producer.start()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer = producer
         return self._producer
 
     async def _consume(self, group: str, topics: list[str], sink: Sink) -> None:

@@ -1,0 +1,58 @@
+"""``python -m embedded_host``: the whole platform in one process (``make run``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from kit_core import configure_logging
+
+from .host import Host
+
+
+async def serve(host: Host, address: str, port: int) -> None:
+    async with host.running():
+        config = uvicorn.Config(
+            host, host=address, port=port, lifespan="off", log_config=None, timeout_graceful_shutdown=5
+        )
+        server = uvicorn.Server(config)
+        base = f"http://{address}:{port}"
+        sys.stdout.write(
+            "\n"
+            f"  Nền tảng đang chạy (embedded mode) — {base}/\n"
+            f"  API docs:   {base}/identity/docs  {base}/routing/docs  {base}/docs/docs\n"
+            f"              {base}/notify/docs  {base}/egov/docs\n"
+            f"  Readiness:  {base}/routing/readyz (one per service)\n"
+            f"  Demo data:  the Ninh Bình demo tenant — try {base}/api/v1/orgs\n"
+            "  Log in:     sign-in (password + OTP) arrives with identity-service; until then the API is open\n"
+            "              on 127.0.0.1 only — do not expose this mode to a network.\n"
+            f"  Data:       {host.var_dir}/*.sqlite3 (kept across restarts). Ctrl-C stops.\n\n"
+        )
+        sys.stdout.flush()
+        await server.serve()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="embedded_host")
+    parser.add_argument("--host", default=os.environ.get("EMBEDDED_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_PORT", "8000")))
+    parser.add_argument("--var", type=Path, default=Path(os.environ.get("EMBEDDED_VAR_DIR", "var")))
+    parser.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args()
+    configure_logging(
+        json=os.environ.get("EMBEDDED_LOG_JSON", "false") == "true",
+        level=os.environ.get("EMBEDDED_LOG_LEVEL", "INFO"),
+    )
+    host = Host(var_dir=args.var.resolve(), seed=not args.no_seed)
+    host.migrate()
+    asyncio.run(serve(host, args.host, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

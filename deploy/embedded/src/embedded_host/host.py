@@ -1,0 +1,110 @@
+"""One ASGI app in front of the five services, routing as the nginx gateway does.
+
+Mounted apps' lifespans never run on their own, so the host enters each one and hands every
+request the state of the service it belongs to. ``/<service>/…`` reaches a service's own
+``/healthz``, ``/readyz``, ``/metrics`` and ``/docs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from kit_bus import LocalBus
+from kit_core import get_logger, problem_response
+from kit_db import upgrade
+
+from .services import SERVICES, ServiceSpec, owns, settings_for
+
+log = get_logger(__name__)
+
+
+class Host:
+    def __init__(self, *, var_dir: Path, seed: bool = True) -> None:
+        self.var_dir = var_dir
+        self.seed = seed
+        self.bus = LocalBus()
+        self.apps: dict[str, FastAPI] = {}
+        self.states: dict[str, dict[str, Any]] = {}
+        self.specs: dict[str, ServiceSpec] = {spec.short: spec for spec in SERVICES}
+
+    def migrate(self) -> None:
+        for spec in SERVICES:
+            settings = settings_for(spec, self.var_dir)
+            upgrade(settings.database_url.get_secret_value(), spec.migrations)
+            log.info("embedded.migrated", service=spec.short)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Host]:
+        await self.bus.start()
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(self.bus.stop)
+            for spec in SERVICES:
+                app = spec.create_app(settings_for(spec, self.var_dir), bus=self.bus)
+                state = await stack.enter_async_context(app.router.lifespan_context(app))
+                self.apps[spec.short] = app
+                self.states[spec.short] = dict(state or {})
+            if self.seed:
+                from routing_service.org.seed import seed_demo
+
+                created = await seed_demo(self.states["routing"]["sessionmaker"])
+                log.info("embedded.seeded", agencies_created=created)
+            yield self
+
+    def _target(self, path: str) -> tuple[str, str] | None:
+        """(service, root_path) for a request path, or None."""
+        for spec in SERVICES:
+            if any(owns(prefix, path) for prefix in spec.prefixes):
+                return spec.short, ""
+            if owns("/" + spec.short, path):
+                return spec.short, "/" + spec.short
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return  # lifespans are entered by `running()`
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path in ("/", ""):
+            await self._index(scope, receive, send)
+            return
+        target = self._target(path)
+        if target is None or target[0] not in self.apps:
+            response = problem_response(404, "Not found", detail=f"no service serves {path}", instance=path)
+            await response(scope, receive, send)
+            return
+        short, root = target
+        child = dict(scope)
+        child["state"] = dict(self.states[short])
+        if root:
+            child["root_path"] = scope.get("root_path", "") + root
+            child["path"] = path[len(root) :] or "/"
+            child["raw_path"] = child["path"].encode()
+        await self.apps[short](child, receive, send)
+
+    async def _index(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = {
+            "platform": "Nền tảng quản lý văn bản và điều hành — chế độ nhúng (embedded)",
+            "services": {
+                spec.short: {
+                    "docs": f"/{spec.short}/docs",
+                    "readyz": f"/{spec.short}/readyz",
+                    "paths": spec.prefixes,
+                }
+                for spec in SERVICES
+            },
+        }
+        payload = json.dumps(body, ensure_ascii=False, indent=2).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

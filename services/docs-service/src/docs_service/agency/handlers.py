@@ -1,0 +1,36 @@
+"""Keeps the agency replica in step with routing-service's directory, and opens each agency's registers."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docs_service.register.service import register as register_service
+from kit_bus import Envelope, Handler
+from kit_contracts import Event, OrgCreated, OrgUpdated
+from kit_core import Clock
+
+from .repository import AgencyRepository
+
+
+def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
+    async def apply(session: AsyncSession, event: OrgCreated | OrgUpdated, *, active: bool) -> None:
+        now = clock.now()
+        agency = await AgencyRepository(session).upsert(
+            id=event.org_id,
+            code=event.code,
+            name=event.name,
+            short_name=event.short_name,
+            tier=event.tier,
+            active=active,
+            at=now,
+        )
+        # Not only on OrgCreated: an OrgUpdated may be the first we hear of an agency, and opening is
+        # idempotent, so "every active agency has this year's registers" holds whichever event came first.
+        if agency.active:
+            await register_service.open_year(session, agency_id=agency.id, at=now)
+
+    async def on_org_created(session: AsyncSession, event: OrgCreated, envelope: Envelope) -> None:
+        await apply(session, event, active=True)
+
+    async def on_org_updated(session: AsyncSession, event: OrgUpdated, envelope: Envelope) -> None:
+        await apply(session, event, active=event.active)
+
+    return {OrgCreated: on_org_created, OrgUpdated: on_org_updated}

@@ -1,0 +1,192 @@
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+
+from docs_service import MIGRATIONS, models
+from docs_service.app import create_app
+from docs_service.config import Settings
+from kit_bus import LocalBus
+from kit_bus.testing import publish, running_app
+from kit_contracts import OrgCreated, OrgUpdated, Tier
+from kit_core import FixedClock
+from kit_db import heads, make_engine, make_sessionmaker
+
+
+@contextlib.asynccontextmanager
+async def started(tmp_path, *, clock=None):
+    bus = LocalBus(redeliver=True)  # every event arrives twice: the registers must not double
+    await bus.start()
+    url = f"sqlite+aiosqlite:///{tmp_path}/docs.sqlite3"
+    settings = Settings(database_url=url, env="test")
+    async with running_app(
+        lambda: create_app(settings, bus=bus, clock=clock), database_url=url, migrations=MIGRATIONS
+    ) as (_app, client):
+        yield bus, client
+
+
+@pytest.fixture
+async def service(tmp_path):
+    async with started(tmp_path) as (bus, client):
+        yield bus, client
+
+
+def org(**overrides):
+    data = {
+        "org_id": uuid4(),
+        "code": "000.00.00.H43",
+        "name": "UBND tỉnh Ninh Bình",
+        "short_name": "UBND Ninh Bình",
+        "tier": Tier.PROVINCE,
+    }
+    return OrgCreated(**(data | overrides))
+
+
+async def count_rows(tmp_path, model):
+    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/docs.sqlite3")
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+def vietnam_year():
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+
+
+async def test_a_new_agency_gets_its_two_registers_once(service, tmp_path):
+    bus, client = service
+    created = org()
+    year_before = vietnam_year()
+    await publish(
+        bus, [created, OrgUpdated(**created.model_dump() | {"name": "Ủy ban nhân dân tỉnh Ninh Bình"})]
+    )
+
+    assert await count_rows(tmp_path, models.Agency) == 1
+    assert await count_rows(tmp_path, models.Register) == 2
+
+    response = await client.get("/api/v1/registers", params={"org_id": str(created.org_id)})
+    assert response.status_code == 200, response.text
+    registers = response.json()
+    assert [(r["kind"], r["title"]) for r in registers] == [
+        ("outgoing", "Sổ đăng ký văn bản đi"),
+        ("incoming", "Sổ đăng ký văn bản đến"),
+    ]
+    assert {r["year"] for r in registers} <= {year_before, vietnam_year()}
+    assert all(r["series"] == "administrative" and r["last_number"] == 0 for r in registers)
+    assert all(r["agency_id"] == str(created.org_id) for r in registers)
+
+    fetched = await client.get(f"/api/v1/registers/{registers[0]['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json() == registers[0]
+
+    year = registers[0]["year"]
+    this_year = await client.get("/api/v1/registers", params={"org_id": str(created.org_id), "year": year})
+    assert len(this_year.json()) == 2
+    next_year = await client.get(
+        "/api/v1/registers", params={"org_id": str(created.org_id), "year": year + 1}
+    )
+    assert next_year.status_code == 200
+    assert next_year.json() == []
+
+
+async def test_an_update_for_an_unseen_agency_opens_its_registers(service, tmp_path):
+    bus, client = service
+    first = OrgUpdated(**org().model_dump())
+    await publish(bus, [first, OrgUpdated(**first.model_dump() | {"short_name": "Ninh Bình"})])
+
+    assert await count_rows(tmp_path, models.Agency) == 1
+    assert await count_rows(tmp_path, models.Register) == 2
+    response = await client.get("/api/v1/registers", params={"org_id": str(first.org_id)})
+    assert len(response.json()) == 2
+
+
+async def test_an_inactive_agency_gets_no_registers(service, tmp_path):
+    bus, client = service
+    closed = OrgUpdated(**org().model_dump(), active=False)
+    await publish(bus, [closed])
+
+    assert await count_rows(tmp_path, models.Agency) == 1
+    assert await count_rows(tmp_path, models.Register) == 0
+    response = await client.get("/api/v1/registers", params={"org_id": str(closed.org_id)})
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+async def test_the_year_is_vietnamese_time(tmp_path):
+    clock = FixedClock(datetime(2026, 12, 31, 17, 30, tzinfo=UTC))  # 00:30 on 1 January 2027 in Hà Nội
+    async with started(tmp_path, clock=clock) as (bus, client):
+        created = org()
+        await publish(bus, [created])
+        response = await client.get("/api/v1/registers", params={"org_id": str(created.org_id)})
+        registers = response.json()
+        assert [r["year"] for r in registers] == [2027, 2027]
+        assert {datetime.fromisoformat(r["created_at"]) for r in registers} == {clock.now()}
+
+
+async def test_unknown_agency_and_register_are_problems(service):
+    _, client = service
+    org_id = uuid4()
+    response = await client.get("/api/v1/registers", params={"org_id": str(org_id)})
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == "Unknown agency"
+    assert problem["type"].endswith("/unknown-agency")
+    assert str(org_id) in problem["detail"]
+
+    missing = await client.get(f"/api/v1/registers/{uuid4()}")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["type"].endswith("/register-not-found")
+
+
+@pytest.mark.parametrize(
+    ("params", "location"),
+    [
+        ({}, ("query", "org_id")),
+        ({"org_id": "nope"}, ("query", "org_id")),
+        ({"org_id": str(uuid4()), "year": "năm nay"}, ("query", "year")),
+        ({"org_id": str(uuid4()), "year": "20260"}, ("query", "year")),
+    ],
+)
+async def test_bad_query_is_a_problem(service, params, location):
+    _, client = service
+    response = await client.get("/api/v1/registers", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422
+    assert problem["detail"].startswith(".".join(location))
+    assert {tuple(e["location"]) for e in problem["errors"]} == {location}
+
+    bad_id = await client.get("/api/v1/registers/not-a-uuid")
+    assert bad_id.status_code == 422
+    assert bad_id.json()["errors"][0]["location"] == ["path", "register_id"]
+
+
+async def test_health_and_ready(service):
+    _, client = service
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
+
+
+async def test_migrations_have_one_checked_in_head_and_downgrade(tmp_path):
+    assert heads(MIGRATIONS) == [(MIGRATIONS / ".current-alembic-head").read_text().strip()]
+    url = f"sqlite+aiosqlite:///{tmp_path}/docs.sqlite3"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    cfg.attributes["configure_logging"] = False
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+    await asyncio.to_thread(command.downgrade, cfg, "base")
+    await asyncio.to_thread(command.upgrade, cfg, "head")

@@ -1,0 +1,21 @@
+"""Keeps the gateway's routing table in step with routing-service's directory."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit_bus import Envelope, Handler
+from kit_contracts import Event, OrgCreated, OrgUpdated
+
+from .service import directory as directory_service
+
+
+async def on_org_created(session: AsyncSession, event: OrgCreated, envelope: Envelope) -> None:
+    await directory_service.apply(session, event, active=True, at=datetime.now(UTC))
+
+
+async def on_org_updated(session: AsyncSession, event: OrgUpdated, envelope: Envelope) -> None:
+    await directory_service.apply(session, event, active=event.active, at=datetime.now(UTC))
+
+
+HANDLERS: dict[type[Event], Handler] = {OrgCreated: on_org_created, OrgUpdated: on_org_updated}

@@ -1,0 +1,5 @@
+from egov_gateway.models import Base
+from kit_bus import bus_metadata
+from kit_db import run_env
+
+run_env([Base.metadata, bus_metadata])

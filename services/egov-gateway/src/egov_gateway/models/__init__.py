@@ -1,0 +1,4 @@
+from .base import Base
+from .directory_entry import DirectoryEntry
+
+__all__ = ["Base", "DirectoryEntry"]

@@ -1,0 +1,163 @@
+import asyncio
+from uuid import uuid4
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+
+from egov_gateway import MIGRATIONS, models
+from egov_gateway.app import create_app
+from egov_gateway.config import Settings
+from kit_bus import LocalBus, inbox
+from kit_bus.testing import publish, running_app
+from kit_contracts import OrgCreated, OrgUpdated, Tier
+from kit_db import heads, make_engine, make_sessionmaker
+
+
+@pytest.fixture
+async def service(tmp_path):
+    bus = LocalBus(redeliver=True)  # every event arrives twice: the routing table must not care
+    await bus.start()
+    url = f"sqlite+aiosqlite:///{tmp_path}/egov.sqlite3"
+    settings = Settings(database_url=url, env="test")
+    async with running_app(
+        lambda: create_app(settings, bus=bus), database_url=url, migrations=MIGRATIONS
+    ) as (
+        _app,
+        client,
+    ):
+        yield bus, client
+
+
+def org(**overrides):
+    data = {"org_id": uuid4(), "code": "000.00.00.H43", "name": "UBND tỉnh Ninh Bình", "tier": Tier.PROVINCE}
+    return OrgCreated(**(data | overrides))
+
+
+async def entries(tmp_path):
+    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/egov.sqlite3")
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return (await session.execute(select(models.DirectoryEntry))).scalars().all()
+    finally:
+        await engine.dispose()
+
+
+async def test_the_routing_table_follows_the_directory(service, tmp_path):
+    bus, client = service
+    province = org()
+    office = org(code="000.00.00.G22", name="Văn phòng Chính phủ", tier=Tier.CENTRAL, external=True)
+    department = org(
+        code="000.01.32.H43", name="Sở Nội vụ tỉnh Ninh Bình", tier=Tier.DISTRICT, parent_id=province.org_id
+    )
+    renamed = OrgUpdated(**department.model_dump() | {"name": "Sở Nội vụ Ninh Bình", "active": False})
+    await publish(bus, [province, office, department, renamed])
+
+    rows = {row.agency_id: row for row in await entries(tmp_path)}
+    assert len(rows) == 3
+    assert rows[department.org_id].name == "Sở Nội vụ Ninh Bình"
+    assert rows[department.org_id].active is False
+    assert rows[department.org_id].parent_id == province.org_id
+    assert rows[office.org_id].external is True
+
+    everything = (await client.get("/api/v1/exchange/agencies")).json()
+    assert [e["code"] for e in everything] == ["000.00.00.G22", "000.00.00.H43", "000.01.32.H43"]
+
+    axis = (await client.get("/api/v1/exchange/agencies", params={"external": "true"})).json()
+    assert [e["agency_id"] for e in axis] == [str(office.org_id)]
+    served = (await client.get("/api/v1/exchange/agencies", params={"external": "false"})).json()
+    assert {e["agency_id"] for e in served} == {str(province.org_id), str(department.org_id)}
+
+    by_name = (await client.get("/api/v1/exchange/agencies", params={"q": "ninh bình"})).json()
+    assert [e["code"] for e in by_name] == ["000.00.00.H43", "000.01.32.H43"]
+    by_code = (await client.get("/api/v1/exchange/agencies", params={"q": ".G2"})).json()
+    assert [e["name"] for e in by_code] == ["Văn phòng Chính phủ"]
+    wildcard = (await client.get("/api/v1/exchange/agencies", params={"q": "%"})).json()
+    assert wildcard == []
+
+    found = await client.get("/api/v1/exchange/agencies/000.00.00.G22")
+    assert found.status_code == 200, found.text
+    assert found.json() == {
+        "agency_id": str(office.org_id),
+        "code": "000.00.00.G22",
+        "name": "Văn phòng Chính phủ",
+        "tier": "central",
+        "parent_id": None,
+        "external": True,
+        "active": True,
+        "updated_at": found.json()["updated_at"],
+    }
+
+
+async def test_applying_each_event_twice_changes_nothing(service, tmp_path):
+    bus, _ = service
+    created = org()
+    await publish(bus, [created, OrgUpdated(**created.model_dump() | {"external": True})])
+
+    [entry] = await entries(tmp_path)
+    assert (entry.agency_id, entry.external, entry.active) == (created.org_id, True, True)
+    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/egov.sqlite3")
+    try:
+        async with make_sessionmaker(engine)() as session:
+            claimed = (
+                await session.execute(select(inbox.c.consumer, func.count()).group_by(inbox.c.consumer))
+            ).all()
+    finally:
+        await engine.dispose()
+    assert claimed == [("egov-gateway", 2)]  # four deliveries, two events applied
+
+
+async def test_unknown_and_malformed_codes_are_problems(service):
+    _, client = service
+    unknown = await client.get("/api/v1/exchange/agencies/000.00.00.Z99")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.json()["type"].endswith("/agency-not-found")
+    assert "000.00.00.Z99" in unknown.json()["detail"]
+
+    # The last is in Arabic-Indic digits, which a plain \d would accept.
+    for code in ("G22", "000.00.00.g22", "000.00.00.G220", "000-00-00-G22", "\u0660\u0660\u0660.00.00.G22"):
+        malformed = await client.get(f"/api/v1/exchange/agencies/{code}")
+        assert malformed.status_code == 422, code
+        assert malformed.headers["content-type"] == "application/problem+json"
+        problem = malformed.json()
+        assert problem["type"].endswith("/malformed-agency-code")
+        assert "000.00.00.G22" in problem["detail"]
+        assert problem["pattern"] == r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
+
+
+@pytest.mark.parametrize(
+    ("params", "location"),
+    [
+        ({"external": "maybe"}, ["query", "external"]),
+        ({"q": ""}, ["query", "q"]),
+        ({"q": "x" * 101}, ["query", "q"]),
+    ],
+)
+async def test_bad_query_is_a_problem(service, params, location):
+    _, client = service
+    response = await client.get("/api/v1/exchange/agencies", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(".".join(location))
+    assert [e["location"] for e in response.json()["errors"]] == [location]
+
+
+async def test_health_and_ready(service):
+    _, client = service
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
+
+
+async def test_migrations_have_one_checked_in_head_and_downgrade(tmp_path):
+    assert heads(MIGRATIONS) == [(MIGRATIONS / ".current-alembic-head").read_text().strip()]
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite+aiosqlite:///{tmp_path}/egov.sqlite3")
+    cfg.attributes["configure_logging"] = False
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+    await asyncio.to_thread(command.downgrade, cfg, "base")
+    await asyncio.to_thread(command.upgrade, cfg, "head")

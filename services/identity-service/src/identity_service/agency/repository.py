@@ -1,0 +1,34 @@
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from identity_service import models
+from kit_db import RepositoryBase
+
+
+class AgencyRepository(RepositoryBase[models.Agency]):
+    model = models.Agency
+
+    async def upsert(
+        self, *, id: UUID, code: str, name: str, tier: str, parent_id: UUID | None, active: bool, at: datetime
+    ) -> models.Agency:
+        agency = await self.session.get(models.Agency, id)
+        if agency is None:
+            agency = models.Agency(id=id)
+            self.session.add(agency)
+        agency.code, agency.name, agency.tier = code, name, tier
+        agency.parent_id, agency.active, agency.updated_at = parent_id, active, at
+        await self.session.flush()
+        return agency
+
+    async def record_change(self, *, event_id: UUID, agency_id: UUID, kind: str, at: datetime) -> None:
+        self.session.add(
+            models.AgencyChange(event_id=event_id, agency_id=agency_id, kind=kind, applied_at=at)
+        )
+        await self.session.flush()
+
+    async def change_counts(self) -> tuple[int, int]:
+        stmt = select(func.count(), func.count(func.distinct(models.AgencyChange.event_id)))
+        total, distinct = (await self.session.execute(stmt)).one()
+        return int(total), int(distinct)

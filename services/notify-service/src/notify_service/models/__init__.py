@@ -1,0 +1,4 @@
+from .base import Base
+from .feed_item import FeedItem
+
+__all__ = ["Base", "FeedItem"]

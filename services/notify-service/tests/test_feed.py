@@ -1,0 +1,219 @@
+import asyncio
+from datetime import datetime
+from uuid import uuid4
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+
+from kit_bus import LocalBus, dead_letter
+from kit_bus.testing import publish, running_app
+from kit_contracts import NotificationRequested
+from kit_db import heads, make_engine, make_sessionmaker
+from notify_service import MIGRATIONS, models
+from notify_service.app import create_app
+from notify_service.config import Settings
+
+
+@pytest.fixture
+async def service(tmp_path):
+    bus = LocalBus(redeliver=True)  # every event arrives twice: nobody may be told twice
+    await bus.start()
+    url = f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite3"
+    settings = Settings(database_url=url, env="test")
+    async with running_app(
+        lambda: create_app(settings, bus=bus), database_url=url, migrations=MIGRATIONS
+    ) as (
+        _app,
+        client,
+    ):
+        yield bus, client
+
+
+def welcome(*user_ids, **overrides):
+    user_id = user_ids[0] if user_ids else uuid4()
+    data = {
+        "request_id": uuid4(),
+        "kind": "user.welcome",
+        "user_ids": list(user_ids) or [user_id],
+        "org_id": uuid4(),
+        "data": {"full_name": "Nguyễn Văn An", "username": "an.nv", "agency_name": "UBND tỉnh Ninh Bình"},
+        "idempotency_key": f"user.welcome:{user_id}",
+    }
+    return NotificationRequested(**(data | overrides))
+
+
+async def query(tmp_path, stmt):
+    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite3")
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return (await session.execute(stmt)).all()
+    finally:
+        await engine.dispose()
+
+
+async def feed_item_count(tmp_path):
+    return (await query(tmp_path, select(func.count()).select_from(models.FeedItem)))[0][0]
+
+
+async def test_each_named_user_gets_one_welcome(service, tmp_path):
+    bus, client = service
+    an, binh = uuid4(), uuid4()
+    request = welcome(an, binh, binh, idempotency_key="user.welcome:batch-1")
+    await publish(bus, [request])
+    assert await feed_item_count(tmp_path) == 2
+
+    # The same request again under a new event id (a producer retry): the key makes it a no-op.
+    await publish(bus, [request.model_copy(update={"request_id": uuid4()})])
+    assert await feed_item_count(tmp_path) == 2
+
+    response = await client.get("/api/v1/notifications/feed", params={"user_id": str(an)})
+    assert response.status_code == 200, response.text
+    [item] = response.json()
+    assert item["user_id"] == str(an)
+    assert item["kind"] == "user.welcome"
+    assert item["title"] == "Chào mừng đến với hệ thống quản lý văn bản"
+    assert (
+        item["body"] == "Xin chào Nguyễn Văn An, tài khoản an.nv của bạn tại UBND tỉnh Ninh Bình đã được tạo."
+    )
+    assert item["data"] == {
+        "request_id": str(request.request_id),
+        "org_id": str(request.org_id),
+        "agency_name": "UBND tỉnh Ninh Bình",
+        "full_name": "Nguyễn Văn An",
+        "username": "an.nv",
+    }
+    assert item["read_at"] is None
+
+
+async def test_missing_values_stay_visible_and_unknown_kinds_tell_nothing(service):
+    bus, client = service
+    user = uuid4()
+    partial = welcome(user, data={"full_name": "Trần Thị Bình"})
+    secret = welcome(
+        user, kind="otp.code", data={"code": "493817", "username": "binh.tt"}, idempotency_key="otp:1"
+    )
+    await publish(bus, [partial, secret])
+
+    items = (await client.get("/api/v1/notifications/feed", params={"user_id": str(user)})).json()
+    assert [i["kind"] for i in items] == ["otp.code", "user.welcome"]  # newest first
+    generic, welcomed = items
+    assert (
+        welcomed["body"]
+        == "Xin chào Trần Thị Bình, tài khoản {username} của bạn tại {agency_name} đã được tạo."
+    )
+    assert generic["title"] == "Thông báo mới"
+    assert "493817" not in generic["body"]
+    assert "binh.tt" not in generic["body"]
+    assert generic["data"] == {"request_id": str(secret.request_id), "org_id": str(secret.org_id)}
+
+
+async def test_a_request_naming_no_users_is_dead_lettered(service, tmp_path):
+    bus, _ = service
+    nobody = welcome(user_ids=[], idempotency_key="user.welcome:nobody")
+    await publish(bus, [nobody])
+
+    assert await feed_item_count(tmp_path) == 0
+    letters = await query(
+        tmp_path,
+        select(dead_letter.c.consumer, dead_letter.c.topic, dead_letter.c.reason, dead_letter.c.replayed_at),
+    )
+    assert len(letters) == 1  # delivered twice, dead-lettered once
+    consumer, topic, reason, replayed_at = letters[0]
+    assert (consumer, topic, replayed_at) == ("notify-service", "notify.request.v1", None)
+    assert "names no users" in reason
+    assert str(nobody.request_id) in reason
+    assert [r.topic for r in bus.dead] == ["notify.request.v1.dlq", "notify.request.v1.dlq"]
+
+    # The bad request holds nothing else up.
+    user = uuid4()
+    await publish(bus, [welcome(user)])
+    assert await feed_item_count(tmp_path) == 1
+
+
+async def test_unread_filter_count_limit_and_reading(service):
+    bus, client = service
+    user = uuid4()
+    requests = [welcome(user, idempotency_key=f"user.welcome:{n}") for n in range(3)]
+    for request in requests:
+        await publish(bus, [request])
+    await publish(bus, [welcome(uuid4())])  # someone else's
+
+    feed = (await client.get("/api/v1/notifications/feed", params={"user_id": str(user)})).json()
+    assert [i["data"]["request_id"] for i in feed] == [str(r.request_id) for r in reversed(requests)]
+    count = await client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(user)})
+    assert count.json() == {"user_id": str(user), "unread": 3}
+
+    oldest = feed[-1]["id"]
+    first = await client.post(f"/api/v1/notifications/feed/{oldest}/read")
+    assert first.status_code == 200, first.text
+    read_at = first.json()["read_at"]
+    assert datetime.fromisoformat(read_at).utcoffset() is not None
+    again = await client.post(f"/api/v1/notifications/feed/{oldest}/read")
+    assert again.status_code == 200
+    assert again.json()["read_at"] == read_at
+
+    count = await client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(user)})
+    assert count.json()["unread"] == 2
+    unread = (
+        await client.get("/api/v1/notifications/feed", params={"user_id": str(user), "unread": "true"})
+    ).json()
+    assert [i["id"] for i in unread] == [i["id"] for i in feed[:2]]
+    limited = (
+        await client.get("/api/v1/notifications/feed", params={"user_id": str(user), "limit": 1})
+    ).json()
+    assert [i["id"] for i in limited] == [feed[0]["id"]]
+    nobody = await client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(uuid4())})
+    assert nobody.json()["unread"] == 0
+
+
+async def test_unknown_item_is_a_problem(service):
+    _, client = service
+    item_id = uuid4()
+    response = await client.post(f"/api/v1/notifications/feed/{item_id}/read")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/feed-item-not-found")
+    assert str(item_id) in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "location"),
+    [
+        ("/api/v1/notifications/feed", {}, ["query", "user_id"]),
+        ("/api/v1/notifications/feed", {"user_id": "an.nv"}, ["query", "user_id"]),
+        ("/api/v1/notifications/feed", {"user_id": str(uuid4()), "limit": 0}, ["query", "limit"]),
+        ("/api/v1/notifications/feed", {"user_id": str(uuid4()), "limit": 201}, ["query", "limit"]),
+        ("/api/v1/notifications/feed", {"user_id": str(uuid4()), "unread": "có"}, ["query", "unread"]),
+        ("/api/v1/notifications/feed/unread-count", {}, ["query", "user_id"]),
+    ],
+)
+async def test_bad_query_is_a_problem(service, path, params, location):
+    _, client = service
+    response = await client.get(path, params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["detail"].startswith(".".join(location))
+    assert [e["location"] for e in problem["errors"]] == [location]
+
+
+async def test_health_and_ready(service):
+    _, client = service
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
+
+
+async def test_migrations_have_one_checked_in_head_and_downgrade(tmp_path):
+    assert heads(MIGRATIONS) == [(MIGRATIONS / ".current-alembic-head").read_text().strip()]
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite3")
+    cfg.attributes["configure_logging"] = False
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+    await asyncio.to_thread(command.downgrade, cfg, "base")
+    await asyncio.to_thread(command.upgrade, cfg, "head")

@@ -1,0 +1,4 @@
+from .base import Base
+from .org import Org
+
+__all__ = ["Base", "Org"]

@@ -1,0 +1,70 @@
+from uuid import uuid4
+
+import pytest
+
+from kit_bus import LocalBus
+from kit_bus.testing import eventually, running_app
+from kit_contracts import OrgCreated
+from routing_service import MIGRATIONS
+from routing_service.app import create_app
+from routing_service.config import Settings
+
+
+@pytest.fixture
+async def service(tmp_path):
+    bus = LocalBus()
+    await bus.start()
+    received: list = []
+
+    async def sink(records):
+        received.extend(records)
+
+    bus.subscribe("observer", [OrgCreated.topic], sink)
+    url = f"sqlite+aiosqlite:///{tmp_path}/routing.sqlite3"
+    settings = Settings(database_url=url, env="test", relay_poll_seconds=0.05)
+    async with running_app(
+        lambda: create_app(settings, bus=bus), database_url=url, migrations=MIGRATIONS
+    ) as (
+        _,
+        client,
+    ):
+        yield client, received
+
+
+async def test_created_org_is_announced_after_commit(service):
+    client, received = service
+    body = {
+        "code": "000.00.00.H42",
+        "name": "Ủy ban nhân dân tỉnh Ninh Bình",
+        "short_name": "UBND",
+        "tier": "province",
+    }
+    response = await client.post("/api/v1/orgs", json=body)
+    assert response.status_code == 201, response.text
+    org = response.json()
+    await eventually(lambda: len(received) == 1)
+    record = received[0]
+    assert record.headers["ce_type"] == "routing.org.created.v1"
+    assert record.headers["ce_subject"] == org["id"]
+    assert record.key == org["id"]
+    assert b"Ninh B\xc3\xacnh" in record.value
+
+
+async def test_rejected_org_announces_nothing(service):
+    client, received = service
+    body = {"code": "000.00.00.H42", "name": "UBND tỉnh Ninh Bình", "tier": "province"}
+    assert (await client.post("/api/v1/orgs", json=body)).status_code == 201
+    duplicate = await client.post("/api/v1/orgs", json=body)
+    assert duplicate.status_code == 409
+    assert duplicate.json()["detail"] == "agency code 000.00.00.H42 is already used by another agency"
+    orphan = await client.post(
+        "/api/v1/orgs", json={**body, "code": "000.00.02.H42", "parent_id": str(uuid4())}
+    )
+    assert orphan.status_code == 409
+    malformed = await client.post("/api/v1/orgs", json={**body, "code": "H42"})
+    assert malformed.status_code == 422
+    assert malformed.json()["errors"][0]["location"] == ["body", "code"]
+    listed = (await client.get("/api/v1/orgs")).json()
+    assert [o["code"] for o in listed] == ["000.00.00.H42"]
+    await eventually(lambda: len(received) >= 1)
+    assert len(received) == 1

@@ -1,0 +1,3 @@
+from tests.support import processes
+
+__all__ = ["processes"]
