@@ -4,7 +4,8 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(HOME)/.local/bin:$(PATH)
 UV_VERSION := 0.13.8
-UV := uv
+UV := python3 -m uv
+export UV
 PYTEST_ARGS ?=
 
 .PHONY: help uv sync run lint typecheck test test-unit up down status bench-bus schemas clean
@@ -13,7 +14,7 @@ help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 uv:  ## install uv if it is missing
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 sync: uv  ## create .venv with every workspace member and dev tool (from uv.lock)
 	@$(UV) sync --locked --quiet
@@ -24,11 +25,11 @@ run: sync  ## the whole platform in one process on http://127.0.0.1:8000 (SQLite
 lint: sync  ## ruff, formatting, mypy (strict), import contracts
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src
+	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src benchmarks
 	$(UV) run --no-sync lint-imports
 
 typecheck: sync  ## mypy only
-	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src
+	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src benchmarks
 
 test: sync  ## lint, then every test against real PostgreSQL and Kafka (started here, stopped after)
 	@deploy/local.sh infra-up

@@ -6,6 +6,7 @@
 #   deploy/local.sh up            distributed mode: PostgreSQL, Kafka, five services (uvicorn), nginx
 #   deploy/local.sh down          stop all of it
 #   deploy/local.sh status        what is running
+#   deploy/local.sh up-services / down-services   the five services and nginx only (infra untouched)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +16,7 @@ STARTED="$VAR_DIR/run/infra-started"
 PG="$ROOT/deploy/postgres/pg.sh"
 KAFKA="$ROOT/deploy/kafka/kafka.sh"
 NGINX="$ROOT/deploy/nginx/nginx.sh"
-UV="${UV:-uv}"
+PY="${PY:-$ROOT/.venv/bin/python}"  # the environment `make sync` built
 
 # service short name : python package : port
 SERVICES=("identity:identity_service:8101" "routing:routing_service:8102" "docs:docs_service:8103"
@@ -49,15 +50,19 @@ up() {
   "$PG" start
   "$KAFKA" fetch
   "$KAFKA" start
+  up_services
+}
+
+up_services() {
   for entry in "${SERVICES[@]}"; do
     IFS=: read -r short pkg port <<<"$entry"
     "$PG" createdb "$short" >/dev/null
     # shellcheck disable=SC2046
-    env $(service_env "$short" "$port") "$UV" run --no-sync python -m "$pkg" migrate
+    env $(service_env "$short" "$port") "$PY" -m "$pkg" migrate
     pidfile="$VAR_DIR/run/$short.pid"
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then log "$short already running"; continue; fi
     # shellcheck disable=SC2046
-    env $(service_env "$short" "$port") nohup "$UV" run --no-sync python -m "$pkg" serve \
+    env $(service_env "$short" "$port") nohup "$PY" -m "$pkg" serve \
       >>"$VAR_DIR/log/$short.log" 2>&1 &
     echo $! > "$pidfile"
     log "$short started on 127.0.0.1:$port (pid $!, log var/log/$short.log)"
@@ -76,6 +81,13 @@ up() {
 }
 
 down() {
+  down_services
+  "$KAFKA" stop || true
+  "$PG" stop || true
+  rm -f "$STARTED"
+}
+
+down_services() {
   "$NGINX" stop || true
   for entry in "${SERVICES[@]}"; do
     IFS=: read -r short _ _ <<<"$entry"
@@ -88,9 +100,6 @@ down() {
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$pidfile"
   done
-  "$KAFKA" stop || true
-  "$PG" stop || true
-  rm -f "$STARTED"
 }
 
 status() {
@@ -111,6 +120,8 @@ case "${1:-}" in
   infra-down) infra_down ;;
   up) up ;;
   down) down ;;
+  up-services) up_services ;;
+  down-services) down_services ;;
   status) status ;;
   *) echo "usage: $0 infra-up|infra-down|up|down|status" >&2; exit 2 ;;
 esac

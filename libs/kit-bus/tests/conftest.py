@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from probe import MIGRATIONS, PROBE_TOPIC, ProbeEmitted, applied
+sys.path.insert(0, str(Path(__file__).parent))  # test modules import this harness as `conftest`
 
 from kit_bus import Envelope, LocalBus, RetryPolicy, Runtime, dead_letter, inbox, open_runtime
+from kit_bus.probe import MIGRATIONS, PROBE_TOPIC, ProbeEmitted, applied
 from kit_core import new_id
 from kit_db import drop_database, ensure_database, upgrade
 

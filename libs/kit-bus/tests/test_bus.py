@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 from conftest import Backend, emit, record_probe
-from probe import PROBE_TOPIC, ProbeEmitted
 
-from kit_bus import Envelope, LocalBus, PermanentError, outbox
+from kit_bus import Batched, Envelope, LocalBus, PermanentError, outbox
+from kit_bus.probe import PROBE_TOPIC, ProbeEmitted
 from kit_bus.testing import eventually
 from kit_core import new_id
 
@@ -160,3 +160,22 @@ async def test_ten_thousand_events_exactly_once(backend: Backend):
         await asyncio.sleep(1.0)
         assert await backend.applied_counts() == (10_000, 10_000)
         assert await backend.inbox_count() == 10_000
+
+
+async def test_batched_handler_gets_runs_and_still_applies_once(backend: Backend):
+    calls: list[int] = []
+
+    async def apply_all(session, items):
+        calls.append(len(items))
+        for event, envelope in items:
+            await record_probe(session, event, envelope)
+
+    async with backend.consumer(Batched(apply_all)) as consumer:
+        envelopes = [Envelope.wrap(ProbeEmitted(probe_id=new_id()), source="test") for _ in range(20)]
+        await consumer.bus.publish(envelopes)
+        await consumer.bus.publish(envelopes)
+        await eventually(lambda: _equals(backend.applied_counts(), (20, 20)), within=60)
+        await asyncio.sleep(0.5)
+        assert await backend.applied_counts() == (20, 20)
+        assert sum(calls) == 20
+        assert len(calls) < 20  # runs, not one call per event

@@ -1,7 +1,7 @@
 import pytest
-from probe import ProbeEmitted
 
 from kit_bus import Envelope, LocalBus
+from kit_bus.probe import ProbeEmitted
 from kit_core import new_id
 
 

@@ -2,7 +2,7 @@
 
 from . import outbox
 from .bus import EventBus, Sink
-from .consumer import Consumer, Handler, PermanentError, RetryPolicy
+from .consumer import Batched, Consumer, Handler, PermanentError, RetryPolicy
 from .envelope import Envelope, MalformedEnvelope, Record
 from .kafka import KafkaBus
 from .local import LocalBus
@@ -14,6 +14,7 @@ from .tables import metadata as bus_metadata
 from .tables import outbox as outbox_table
 
 __all__ = [
+    "Batched",
     "BusCollector",
     "Consumer",
     "Envelope",

@@ -43,6 +43,23 @@ from .tables import dead_letter, inbox
 
 log = get_logger(__name__)
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+
+class Batched:
+    """Marks a handler that applies many events of one type at once (bulk inserts, counters).
+
+    It receives consecutive runs of its type from a batch, so events of other types in between
+    still apply in order. It must not rely on seeing every event alone: a failed batch is retried
+    one event at a time.
+    """
+
+    def __init__(self, apply: Callable[[AsyncSession, list[tuple[Any, Envelope]]], Awaitable[None]]) -> None:
+        self.apply = apply
+
+    async def __call__(self, session: AsyncSession, event: Any, envelope: Envelope) -> None:
+        await self.apply(session, [(event, envelope)])
+
+
 DEAD_LETTER_NS = uuid.UUID("6f1c1f43-8a39-4e44-9a8e-7d4a8c1a0b0d")
 
 
@@ -169,26 +186,47 @@ class Consumer:
             for e in envelopes
         ]
         fresh = set(await insert_ignore_returning(session, inbox, rows, inbox.c.event_id))
+        run: list[tuple[Event, Envelope]] = []
+        run_handler: Batched | None = None
         for envelope in envelopes:
             if envelope.id not in fresh:
                 outcome.duplicates += 1
                 continue
             fresh.discard(envelope.id)
-            parsed = self._event_of(envelope)
-            if parsed is not None:
-                event, handler = parsed
-                token = current_traceparent_var.set(child_of(envelope.traceparent))
-                try:
-                    with structlog.contextvars.bound_contextvars(
-                        event_id=str(envelope.id),
-                        event_type=envelope.type,
-                        trace_id=trace_id_of(envelope.traceparent),
-                    ):
-                        await handler(session, event, envelope)
-                finally:
-                    current_traceparent_var.reset(token)
             outcome.applied += 1
+            parsed = self._event_of(envelope)
+            if parsed is None:
+                continue
+            event, handler = parsed
+            if isinstance(handler, Batched):
+                if run_handler is not handler:
+                    await self._flush(session, run_handler, run)
+                    run_handler = handler
+                run.append((event, envelope))
+                continue
+            await self._flush(session, run_handler, run)
+            run_handler = None
+            token = current_traceparent_var.set(child_of(envelope.traceparent))
+            try:
+                with structlog.contextvars.bound_contextvars(
+                    event_id=str(envelope.id),
+                    event_type=envelope.type,
+                    trace_id=trace_id_of(envelope.traceparent),
+                ):
+                    await handler(session, event, envelope)
+            finally:
+                current_traceparent_var.reset(token)
+        await self._flush(session, run_handler, run)
         return outcome
+
+    @staticmethod
+    async def _flush(
+        session: AsyncSession, handler: Batched | None, run: list[tuple[Event, Envelope]]
+    ) -> None:
+        """Apply a run of consecutive events of one batch-handled type (order across types is kept)."""
+        if handler is not None and run:
+            await handler.apply(session, list(run))
+        run.clear()
 
     async def _try_once(self, envelope: Envelope, *, mark_dead_letter: uuid.UUID | None = None) -> None:
         try:

@@ -14,7 +14,13 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -197,6 +203,16 @@ class KafkaBus:
             self._producer = producer
         return self._producer
 
+    def _record(self, message: ConsumerRecord[bytes, bytes]) -> Record:
+        return Record(
+            topic=self.logical(message.topic),
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key.decode() if message.key else None,
+            headers={k: v.decode() for k, v in (message.headers or ())},
+            value=message.value or b"",
+        )
+
     async def _consume(self, group: str, topics: list[str], sink: Sink) -> None:
         while not self._stopping.is_set():
             consumer = AIOKafkaConsumer(
@@ -215,23 +231,19 @@ class KafkaBus:
                 lag = self._lag.setdefault(group, {})
                 while not self._stopping.is_set():
                     batches = await consumer.getmany(timeout_ms=500, max_records=self.max_poll_records)
-                    for tp, messages in batches.items():
-                        records = [
-                            Record(
-                                topic=self.logical(m.topic),
-                                partition=m.partition,
-                                offset=m.offset,
-                                key=m.key.decode() if m.key else None,
-                                headers={k: v.decode() for k, v in (m.headers or ())},
-                                value=m.value or b"",
-                            )
-                            for m in messages
-                        ]
-                        await sink(records)
-                        await consumer.commit({tp: messages[-1].offset + 1})
+                    if not batches:
+                        continue
+                    # Partitions hold different keys, so they are applied side by side; within one
+                    # partition the sink sees records in order. Offsets are committed only after every
+                    # partition's batch is durable.
+                    await asyncio.gather(
+                        *(sink([self._record(m) for m in msgs]) for msgs in batches.values())
+                    )
+                    await consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batches.items()})
+                    for tp, msgs in batches.items():
                         highwater = consumer.highwater(tp)
                         if highwater is not None:
-                            lag[tp] = max(0, highwater - (messages[-1].offset + 1))
+                            lag[tp] = max(0, highwater - (msgs[-1].offset + 1))
             except asyncio.CancelledError:
                 raise
             except (

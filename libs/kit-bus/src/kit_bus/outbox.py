@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,24 +23,36 @@ SOURCE = "kit_bus.source"
 
 async def add(session: AsyncSession, event: Event) -> Envelope:
     """Queue ``event`` for publication; it leaves only if and when the caller's transaction commits."""
+    return (await add_many(session, [event]))[0]
+
+
+async def add_many(session: AsyncSession, events: Sequence[Event]) -> list[Envelope]:
+    """Queue several events in one statement (a bulk import, say), in order."""
     source = session.info.get(SOURCE)
     if not isinstance(source, str):
-        raise RuntimeError("this session has no event source; build it with kit_bus.sessionmaker_for()")
-    envelope = Envelope.wrap(event, source=source)
-    await session.execute(
-        insert(outbox).values(
-            id=envelope.id,
-            topic=envelope.topic,
-            key=envelope.key,
-            type=envelope.type,
-            source=envelope.source,
-            payload=envelope.data,
-            traceparent=envelope.traceparent,
-            created_at=envelope.time,
+        raise RuntimeError(
+            "this session has no event source; build its sessionmaker with kit_bus.open_runtime()"
         )
-    )
-    session.info[_PENDING] = True
-    return envelope
+    envelopes = [Envelope.wrap(event, source=source) for event in events]
+    if envelopes:
+        await session.execute(
+            insert(outbox),
+            [
+                {
+                    "id": e.id,
+                    "topic": e.topic,
+                    "key": e.key,
+                    "type": e.type,
+                    "source": e.source,
+                    "payload": e.data,
+                    "traceparent": e.traceparent,
+                    "created_at": e.time,
+                }
+                for e in envelopes
+            ],
+        )
+        session.info[_PENDING] = True
+    return envelopes
 
 
 async def backlog(session: AsyncSession) -> int:

@@ -19,9 +19,13 @@ def dialect_name(session: AsyncSession) -> str:
 async def insert_ignore_returning(
     session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], returning: ColumnElement[Any]
 ) -> list[Any]:
-    """Insert rows, skip those that conflict with a unique key, return ``returning`` of those inserted."""
+    """Insert rows, skip those that conflict with a unique key, return ``returning`` of those inserted.
+
+    One statement whatever the number of rows (executemany with RETURNING), so its compiled form is
+    cached instead of rebuilt for every batch size.
+    """
     if not rows:
         return []
     module = postgresql if dialect_name(session) == "postgresql" else sqlite
-    stmt = module.insert(table).values(list(rows)).on_conflict_do_nothing().returning(returning)
-    return list((await session.execute(stmt)).scalars())
+    stmt = module.insert(table).on_conflict_do_nothing().returning(returning)
+    return list((await session.execute(stmt, list(rows))).scalars())

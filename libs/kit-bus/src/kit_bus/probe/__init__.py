@@ -1,4 +1,5 @@
-"""A test-only event, a table its consumer appends to, and the migrations that build both."""
+"""A probe for tests and benchmarks: an event that belongs to no service, the table its consumer
+appends to, and migrations that build that table beside the bus tables."""
 
 from __future__ import annotations
 

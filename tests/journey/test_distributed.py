@@ -1,0 +1,43 @@
+"""`make up`: five uvicorn processes on PostgreSQL and Kafka behind nginx; every /readyz and the
+journey answer through the gateway's one port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+
+import httpx
+import pytest
+
+from tests.journey.flow import SERVICES, all_ready, journey
+from tests.support import ROOT, VAR_DIR
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+GATEWAY = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
+
+
+def local(action: str) -> None:
+    subprocess.run([str(ROOT / "deploy/local.sh"), action], check=True, timeout=300, cwd=ROOT,
+                   env={**os.environ, "VAR_DIR": str(VAR_DIR)})
+
+
+@pytest.fixture
+async def distributed():
+    await asyncio.to_thread(local, "up-services")
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(local, "down-services")
+
+
+async def test_distributed_mode_through_nginx(distributed):
+    async with httpx.AsyncClient(base_url=GATEWAY, timeout=10) as client:
+        assert await all_ready(client) == dict.fromkeys(SERVICES, 200)
+        response = await client.get("/api/v1/orgs", headers={"X-Request-ID": "journey-test-1"})
+        assert response.status_code == 200
+        assert response.headers["x-request-id"] == "journey-test-1"
+        missing = await client.get("/api/v1/nothing-here")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/problem+json")
+        await journey(client)

@@ -1,0 +1,74 @@
+"""`make run`: one process on one port answers every service's /readyz, carries events between
+services, stops cleanly on Ctrl-C (SIGINT) and keeps its data across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from kit_bus.testing import eventually
+from tests.journey.flow import SERVICES, all_ready, journey
+from tests.support import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def start_host(tmp_path):
+    procs: list[subprocess.Popen[bytes]] = []
+    port = free_port()
+
+    def start() -> subprocess.Popen[bytes]:
+        log = (tmp_path / "host.log").open("ab")
+        proc = subprocess.Popen([sys.executable, "-m", "embedded_host", "--var", str(tmp_path / "var"),
+                                 "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        procs.append(proc)
+        return proc
+
+    yield start, f"http://127.0.0.1:{port}"
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def test_embedded_mode_end_to_end(start_host, tmp_path):
+    start, base = start_host
+    host = start()
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+
+        async def up() -> bool:
+            try:
+                return (await client.get("/routing/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(up, within=60, interval=0.2)
+        assert await all_ready(client) == dict.fromkeys(SERVICES, 200)
+        index = (await client.get("/")).json()
+        assert set(index["services"]) == set(SERVICES)
+        assert (await client.get("/routing/docs")).status_code == 200
+        assert (await client.get("/nowhere")).headers["content-type"] == "application/problem+json"
+        seeded = (await client.get("/api/v1/orgs")).json()
+        assert "000.00.00.H42" in {o["code"] for o in seeded}
+        result = await journey(client)
+
+        host.send_signal(signal.SIGINT)
+        assert await asyncio.to_thread(host.wait, 30) == 0
+        start()
+        await eventually(up, within=60, interval=0.2)
+        kept = await client.get(f"/api/v1/orgs/{result['org']['id']}")
+        assert kept.status_code == 200
+        assert kept.json()["code"] == result["code"]
+        again = (await client.get("/api/v1/orgs")).json()
+        assert len([o for o in again if o["code"] == "000.00.00.H42"]) == 1  # seeding twice adds nothing
