@@ -21,14 +21,23 @@ async def all_ready(client: httpx.AsyncClient) -> dict[str, int]:
 async def journey(client: httpx.AsyncClient) -> dict[str, Any]:
     n = random.randrange(1000, 99999)  # a fresh code each run, so a reused database does not conflict
     code = f"{n // 1000 % 1000:03d}.{n % 100:02d}.{n // 100 % 10 + 50:02d}.H42"
-    created = await client.post("/api/v1/orgs", json={
-        "code": code, "name": f"Ủy ban nhân dân xã Thử Nghiệm {n}", "short_name": "UBND", "tier": "commune"})
+    created = await client.post(
+        "/api/v1/orgs",
+        json={
+            "code": code,
+            "name": f"Ủy ban nhân dân xã Thử Nghiệm {n}",
+            "short_name": "UBND",
+            "tier": "commune",
+        },
+    )
     assert created.status_code == 201, created.text
     org = created.json()
 
     async def user_created() -> dict[str, Any] | None:
-        response = await client.post("/api/v1/users", json={
-            "username": f"vanthu.{n}", "full_name": "Lê Thị Văn Thư", "agency_id": org["id"]})
+        response = await client.post(
+            "/api/v1/users",
+            json={"username": f"vanthu.{n}", "full_name": "Lê Thị Văn Thư", "agency_id": org["id"]},
+        )
         if response.status_code == 409 and response.json()["type"].endswith("/unknown-agency"):
             return None  # not replicated yet
         assert response.status_code == 201, response.text

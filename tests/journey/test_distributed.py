@@ -18,8 +18,13 @@ GATEWAY = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
 
 
 def local(action: str) -> None:
-    subprocess.run([str(ROOT / "deploy/local.sh"), action], check=True, timeout=300, cwd=ROOT,
-                   env={**os.environ, "VAR_DIR": str(VAR_DIR)})
+    subprocess.run(
+        [str(ROOT / "deploy/local.sh"), action],
+        check=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "VAR_DIR": str(VAR_DIR)},
+    )
 
 
 @pytest.fixture

@@ -30,8 +30,12 @@ def start_host(tmp_path):
 
     def start() -> subprocess.Popen[bytes]:
         log = (tmp_path / "host.log").open("ab")
-        proc = subprocess.Popen([sys.executable, "-m", "embedded_host", "--var", str(tmp_path / "var"),
-                                 "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "embedded_host", "--var", str(tmp_path / "var"), "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         procs.append(proc)
         return proc
 

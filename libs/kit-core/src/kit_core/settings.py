@@ -60,6 +60,6 @@ class ServiceSettings(BaseSettings):
             prefix = str(self.model_config.get("env_prefix", ""))
             names = ", ".join(prefix + name.upper() for name in offenders)
             raise InsecureSettings(
-                f"{names} still hold the development default; set real secrets for env={self.env}"
+                f"{names}: still the development default; set a real secret for env={self.env}"
             )
         return self
