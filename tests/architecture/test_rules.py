@@ -26,7 +26,9 @@ def commits_in(path: Path) -> list[int]:
 
 def test_services_never_commit_themselves():
     offenders = {str(p.relative_to(ROOT)): lines for p in SERVICE_SOURCES if (lines := commits_in(p))}
-    assert offenders == {}, "services flush; only kit_db/kit_bus edges (request scope, consumer, relay) commit"
+    assert offenders == {}, (
+        "services flush; only kit_db/kit_bus edges (request scope, consumer, relay) commit"
+    )
 
 
 @pytest.mark.parametrize("name", ["kit_contracts", "kit_core", "kit_db", "kit_bus"])

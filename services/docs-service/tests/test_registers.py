@@ -110,7 +110,7 @@ async def test_an_update_for_an_unseen_agency_opens_its_registers(service, tmp_p
 
 async def test_an_inactive_agency_gets_no_registers(service, tmp_path):
     bus, client = service
-    closed = OrgUpdated(**org().model_dump(), active=False)
+    closed = OrgUpdated(**org().model_dump() | {"active": False})
     await publish(bus, [closed])
 
     assert await count_rows(tmp_path, models.Agency) == 1

@@ -58,7 +58,7 @@ async def test_user_can_join_an_agency_once_it_has_replicated(service):
 async def test_replica_applies_each_directory_event_once(service, tmp_path):
     bus, client, _ = service
     created = org()
-    await publish(bus, [created, OrgUpdated(**created.model_dump(), active=False)])  # each delivered twice
+    await publish(bus, [created, OrgUpdated(**created.model_dump() | {"active": False})])  # each delivered twice
 
     engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3")
     try:

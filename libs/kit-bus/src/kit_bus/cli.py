@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
@@ -27,27 +25,7 @@ from kit_core import ServiceSettings, configure_logging
 from kit_db import ensure_database, upgrade
 
 from .consumer import Consumer, Handler
-from .runtime import open_runtime
-
-
-def _runtime(
-    settings: ServiceSettings, handlers: Mapping[type[Event], Handler], *, run_workers: bool
-) -> contextlib.AbstractAsyncContextManager[Any]:
-    return open_runtime(
-        service=settings.service_name,
-        database_url=settings.database_url.get_secret_value(),
-        bus=None,
-        bus_kind=settings.bus,
-        kafka_bootstrap=settings.kafka_bootstrap,
-        topic_suffix=settings.topic_suffix,
-        partitions=settings.kafka_partitions,
-        replication=settings.kafka_replication,
-        handlers=handlers,
-        run_workers=run_workers,
-        pool_size=settings.db_pool_size,
-        relay_batch=settings.relay_batch,
-        relay_poll_seconds=settings.relay_poll_seconds,
-    )
+from .runtime import open_service_runtime
 
 
 async def migrate(settings: ServiceSettings, migrations: Path) -> None:
@@ -61,14 +39,14 @@ async def _worker(settings: ServiceSettings, handlers: Mapping[type[Event], Hand
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with _runtime(settings, handlers, run_workers=True):
+    async with open_service_runtime(settings, handlers=handlers, run_workers=True):
         await stop.wait()
 
 
 async def _dlq(
     settings: ServiceSettings, handlers: Mapping[type[Event], Handler], action: str, ids: list[str]
 ) -> int:
-    async with _runtime(settings, handlers, run_workers=False) as runtime:
+    async with open_service_runtime(settings, handlers=handlers, run_workers=False) as runtime:
         await runtime.bus.start()
         try:
             consumer: Consumer | None = runtime.consumer

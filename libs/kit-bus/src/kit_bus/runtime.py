@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kit_contracts import Event, topics
-from kit_core import Check, get_logger
+from kit_core import Check, ServiceSettings, get_logger
 from kit_db import make_engine, make_sessionmaker
 
 from .bus import EventBus
@@ -148,3 +148,29 @@ async def open_runtime(
             await active_bus.stop()
         await engine.dispose()
         log.info("runtime.stopped", service=service)
+
+
+def open_service_runtime(
+    settings: ServiceSettings,
+    *,
+    handlers: Mapping[type[Event], Handler] | None,
+    bus: EventBus | None = None,
+    run_workers: bool = True,
+) -> contextlib.AbstractAsyncContextManager[Runtime]:
+    """``open_runtime`` bound to a service's settings: the one place settings meet the bus."""
+    return open_runtime(
+        service=settings.service_name,
+        database_url=settings.database_url.get_secret_value(),
+        bus=bus,
+        bus_kind=settings.bus,
+        kafka_bootstrap=settings.kafka_bootstrap,
+        topic_suffix=settings.topic_suffix,
+        partitions=settings.kafka_partitions,
+        replication=settings.kafka_replication,
+        handlers=handlers,
+        run_workers=run_workers,
+        pool_size=settings.db_pool_size,
+        echo=settings.db_echo,
+        relay_batch=settings.relay_batch,
+        relay_poll_seconds=settings.relay_poll_seconds,
+    )

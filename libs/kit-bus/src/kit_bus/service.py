@@ -21,7 +21,7 @@ from kit_core import ServiceSettings, install_platform
 
 from .bus import EventBus
 from .consumer import Handler
-from .runtime import open_runtime
+from .runtime import open_service_runtime
 
 
 def route_id(route: APIRoute) -> str:
@@ -42,21 +42,8 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        async with open_runtime(
-            service=settings.service_name,
-            database_url=settings.database_url.get_secret_value(),
-            bus=bus,
-            bus_kind=settings.bus,
-            kafka_bootstrap=settings.kafka_bootstrap,
-            topic_suffix=settings.topic_suffix,
-            partitions=settings.kafka_partitions,
-            replication=settings.kafka_replication,
-            handlers=handlers,
-            run_workers=run_workers,
-            pool_size=settings.db_pool_size,
-            echo=settings.db_echo,
-            relay_batch=settings.relay_batch,
-            relay_poll_seconds=settings.relay_poll_seconds,
+        async with open_service_runtime(
+            settings, handlers=handlers, bus=bus, run_workers=run_workers
         ) as runtime:
             runtime.collector.register(registry)
             try:

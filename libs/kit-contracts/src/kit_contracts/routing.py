@@ -30,6 +30,7 @@ class OrgCreated(Event):
     tier: Tier
     parent_id: UUID | None = None
     external: bool = Field(default=False, description="reached through the national axis, not served here")
+    active: bool = True
 
     def subject(self) -> str:
         return str(self.org_id)

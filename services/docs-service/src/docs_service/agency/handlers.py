@@ -11,7 +11,9 @@ from .repository import AgencyRepository
 
 
 def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
-    async def apply(session: AsyncSession, event: OrgCreated | OrgUpdated, *, active: bool) -> None:
+    async def on_org_changed(
+        session: AsyncSession, event: OrgCreated | OrgUpdated, envelope: Envelope
+    ) -> None:
         now = clock.now()
         agency = await AgencyRepository(session).upsert(
             id=event.org_id,
@@ -19,7 +21,7 @@ def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
             name=event.name,
             short_name=event.short_name,
             tier=event.tier,
-            active=active,
+            active=event.active,
             at=now,
         )
         # Not only on OrgCreated: an OrgUpdated may be the first we hear of an agency, and opening is
@@ -27,10 +29,4 @@ def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
         if agency.active:
             await register_service.open_year(session, agency_id=agency.id, at=now)
 
-    async def on_org_created(session: AsyncSession, event: OrgCreated, envelope: Envelope) -> None:
-        await apply(session, event, active=True)
-
-    async def on_org_updated(session: AsyncSession, event: OrgUpdated, envelope: Envelope) -> None:
-        await apply(session, event, active=event.active)
-
-    return {OrgCreated: on_org_created, OrgUpdated: on_org_updated}
+    return {OrgCreated: on_org_changed, OrgUpdated: on_org_changed}

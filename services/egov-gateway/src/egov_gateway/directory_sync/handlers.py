@@ -10,12 +10,8 @@ from kit_contracts import Event, OrgCreated, OrgUpdated
 from .service import directory as directory_service
 
 
-async def on_org_created(session: AsyncSession, event: OrgCreated, envelope: Envelope) -> None:
-    await directory_service.apply(session, event, active=True, at=datetime.now(UTC))
-
-
-async def on_org_updated(session: AsyncSession, event: OrgUpdated, envelope: Envelope) -> None:
+async def on_org_changed(session: AsyncSession, event: OrgCreated | OrgUpdated, envelope: Envelope) -> None:
     await directory_service.apply(session, event, active=event.active, at=datetime.now(UTC))
 
 
-HANDLERS: dict[type[Event], Handler] = {OrgCreated: on_org_created, OrgUpdated: on_org_updated}
+HANDLERS: dict[type[Event], Handler] = {OrgCreated: on_org_changed, OrgUpdated: on_org_changed}

@@ -10,22 +10,7 @@ from kit_contracts import Event, OrgCreated, OrgUpdated
 from .repository import AgencyRepository
 
 
-async def on_org_created(session: AsyncSession, event: OrgCreated, envelope: Envelope) -> None:
-    repo = AgencyRepository(session)
-    now = datetime.now(UTC)
-    await repo.upsert(
-        id=event.org_id,
-        code=event.code,
-        name=event.name,
-        tier=event.tier,
-        parent_id=event.parent_id,
-        active=True,
-        at=now,
-    )
-    await repo.record_change(event_id=envelope.id, agency_id=event.org_id, kind=envelope.type, at=now)
-
-
-async def on_org_updated(session: AsyncSession, event: OrgUpdated, envelope: Envelope) -> None:
+async def on_org_changed(session: AsyncSession, event: OrgCreated | OrgUpdated, envelope: Envelope) -> None:
     repo = AgencyRepository(session)
     now = datetime.now(UTC)
     await repo.upsert(
@@ -40,4 +25,4 @@ async def on_org_updated(session: AsyncSession, event: OrgUpdated, envelope: Env
     await repo.record_change(event_id=envelope.id, agency_id=event.org_id, kind=envelope.type, at=now)
 
 
-HANDLERS: dict[type[Event], Handler] = {OrgCreated: on_org_created, OrgUpdated: on_org_updated}
+HANDLERS: dict[type[Event], Handler] = {OrgCreated: on_org_changed, OrgUpdated: on_org_changed}
