@@ -1,46 +1,38 @@
-import asyncio
-import contextlib
 from datetime import UTC, datetime
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, select
 
 from docs_service import MIGRATIONS, models
 from docs_service.app import create_app
 from docs_service.config import Settings
-from kit_bus import LocalBus
-from kit_bus.testing import publish, running_app
+from kit_bus.testing import DIALECTS, publish, service_under_test
 from kit_contracts import OrgCreated, OrgUpdated, Tier
 from kit_core import FixedClock
-from kit_db import heads, make_engine, make_sessionmaker
 
 
-@contextlib.asynccontextmanager
-async def started(tmp_path, *, clock=None):
-    bus = LocalBus(redeliver=True)  # every event arrives twice: the registers must not double
-    await bus.start()
-    url = f"sqlite+aiosqlite:///{tmp_path}/docs.sqlite3"
-    settings = Settings(database_url=url, env="test")
-    async with running_app(
-        lambda: create_app(settings, bus=bus, clock=clock), database_url=url, migrations=MIGRATIONS
-    ) as (_app, client):
-        yield bus, client
+def started(dialect, folder, *, clock=None):
+    return service_under_test(
+        lambda url, bus: create_app(Settings(database_url=url, env="test"), bus=bus, clock=clock),
+        migrations=MIGRATIONS,
+        dialect=dialect,
+        name="docs",
+        folder=folder,
+    )  # every event arrives twice: the registers must not double
 
 
-@pytest.fixture
-async def service(tmp_path):
-    async with started(tmp_path) as (bus, client):
-        yield bus, client
+@pytest.fixture(params=DIALECTS)
+async def service(request, tmp_path):
+    async with started(request.param, tmp_path) as running:
+        yield running
 
 
 def org(**overrides):
     data = {
         "org_id": uuid4(),
-        "code": "000.00.00.H43",
+        "code": "000.00.00.H42",
         "name": "UBND tỉnh Ninh Bình",
         "short_name": "UBND Ninh Bình",
         "tier": Tier.PROVINCE,
@@ -48,29 +40,24 @@ def org(**overrides):
     return OrgCreated(**(data | overrides))
 
 
-async def count_rows(tmp_path, model):
-    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/docs.sqlite3")
-    try:
-        async with make_sessionmaker(engine)() as session:
-            return (await session.execute(select(func.count()).select_from(model))).scalar_one()
-    finally:
-        await engine.dispose()
+async def count_rows(service, model):
+    return await service.scalar(select(func.count()).select_from(model))
 
 
 def vietnam_year():
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
 
 
-async def test_a_new_agency_gets_its_two_registers_once(service, tmp_path):
-    bus, client = service
+async def test_a_new_agency_gets_its_two_registers_once(service):
+    bus, client = service.bus, service.client
     created = org()
     year_before = vietnam_year()
     await publish(
         bus, [created, OrgUpdated(**created.model_dump() | {"name": "Ủy ban nhân dân tỉnh Ninh Bình"})]
     )
 
-    assert await count_rows(tmp_path, models.Agency) == 1
-    assert await count_rows(tmp_path, models.Register) == 2
+    assert await count_rows(service, models.Agency) == 1
+    assert await count_rows(service, models.Register) == 2
 
     response = await client.get("/api/v1/registers", params={"org_id": str(created.org_id)})
     assert response.status_code == 200, response.text
@@ -97,32 +84,34 @@ async def test_a_new_agency_gets_its_two_registers_once(service, tmp_path):
     assert next_year.json() == []
 
 
-async def test_an_update_for_an_unseen_agency_opens_its_registers(service, tmp_path):
-    bus, client = service
+async def test_an_update_for_an_unseen_agency_opens_its_registers(service):
+    bus, client = service.bus, service.client
     first = OrgUpdated(**org().model_dump())
     await publish(bus, [first, OrgUpdated(**first.model_dump() | {"short_name": "Ninh Bình"})])
 
-    assert await count_rows(tmp_path, models.Agency) == 1
-    assert await count_rows(tmp_path, models.Register) == 2
+    assert await count_rows(service, models.Agency) == 1
+    assert await count_rows(service, models.Register) == 2
     response = await client.get("/api/v1/registers", params={"org_id": str(first.org_id)})
     assert len(response.json()) == 2
 
 
-async def test_an_inactive_agency_gets_no_registers(service, tmp_path):
-    bus, client = service
+async def test_an_inactive_agency_gets_no_registers(service):
+    bus, client = service.bus, service.client
     closed = OrgUpdated(**org().model_dump() | {"active": False})
     await publish(bus, [closed])
 
-    assert await count_rows(tmp_path, models.Agency) == 1
-    assert await count_rows(tmp_path, models.Register) == 0
+    assert await count_rows(service, models.Agency) == 1
+    assert await count_rows(service, models.Register) == 0
     response = await client.get("/api/v1/registers", params={"org_id": str(closed.org_id)})
     assert response.status_code == 200
     assert response.json() == []
 
 
-async def test_the_year_is_vietnamese_time(tmp_path):
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_the_year_is_vietnamese_time(dialect, tmp_path):
     clock = FixedClock(datetime(2026, 12, 31, 17, 30, tzinfo=UTC))  # 00:30 on 1 January 2027 in Hà Nội
-    async with started(tmp_path, clock=clock) as (bus, client):
+    async with started(dialect, tmp_path, clock=clock) as running:
+        bus, client = running.bus, running.client
         created = org()
         await publish(bus, [created])
         response = await client.get("/api/v1/registers", params={"org_id": str(created.org_id)})
@@ -132,7 +121,7 @@ async def test_the_year_is_vietnamese_time(tmp_path):
 
 
 async def test_unknown_agency_and_register_are_problems(service):
-    _, client = service
+    client = service.client
     org_id = uuid4()
     response = await client.get("/api/v1/registers", params={"org_id": str(org_id)})
     assert response.status_code == 404
@@ -158,7 +147,7 @@ async def test_unknown_agency_and_register_are_problems(service):
     ],
 )
 async def test_bad_query_is_a_problem(service, params, location):
-    _, client = service
+    client = service.client
     response = await client.get("/api/v1/registers", params=params)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -173,20 +162,8 @@ async def test_bad_query_is_a_problem(service, params, location):
 
 
 async def test_health_and_ready(service):
-    _, client = service
+    client = service.client
     assert (await client.get("/healthz")).json()["status"] == "ok"
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
-
-
-async def test_migrations_have_one_checked_in_head_and_downgrade(tmp_path):
-    assert heads(MIGRATIONS) == [(MIGRATIONS / ".current-alembic-head").read_text().strip()]
-    url = f"sqlite+aiosqlite:///{tmp_path}/docs.sqlite3"
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
-    cfg.attributes["configure_logging"] = False
-    await asyncio.to_thread(command.upgrade, cfg, "head")
-    await asyncio.to_thread(command.downgrade, cfg, "base")
-    await asyncio.to_thread(command.upgrade, cfg, "head")

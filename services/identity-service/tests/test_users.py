@@ -1,30 +1,25 @@
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import func, select
 
-from identity_service import MIGRATIONS
-from identity_service.agency.repository import AgencyRepository
+from identity_service import MIGRATIONS, models
 from identity_service.app import create_app
 from identity_service.config import Settings
-from kit_bus import LocalBus
-from kit_bus.testing import publish, running_app
+from kit_bus.testing import DIALECTS, publish, service_under_test
 from kit_contracts import OrgCreated, OrgUpdated, Tier
-from kit_db import make_engine, make_sessionmaker
 
 
-@pytest.fixture
-async def service(tmp_path):
-    bus = LocalBus(redeliver=True)  # every event arrives twice: the replica must not care
-    await bus.start()
-    url = f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3"
-    settings = Settings(database_url=url, env="test")
-    async with running_app(
-        lambda: create_app(settings, bus=bus), database_url=url, migrations=MIGRATIONS
-    ) as (
-        app,
-        client,
-    ):
-        yield bus, client, app
+@pytest.fixture(params=DIALECTS)
+async def service(request, tmp_path):
+    async with service_under_test(
+        lambda url, bus: create_app(Settings(database_url=url, env="test"), bus=bus),
+        migrations=MIGRATIONS,
+        dialect=request.param,
+        name="identity",
+        folder=tmp_path,
+    ) as running:  # every event is delivered twice: the replica must not care
+        yield running
 
 
 def org(**overrides):
@@ -33,7 +28,7 @@ def org(**overrides):
 
 
 async def test_user_can_join_an_agency_once_it_has_replicated(service):
-    bus, client, _ = service
+    client = service.client
     body = {"username": "an.nv", "full_name": "Nguyễn Văn An", "agency_id": str(uuid4())}
     response = await client.post("/api/v1/users", json=body)
     assert response.status_code == 409
@@ -41,7 +36,7 @@ async def test_user_can_join_an_agency_once_it_has_replicated(service):
     assert "not in the directory" in response.json()["detail"]
 
     created = org()
-    await publish(bus, [created])
+    await publish(service.bus, [created])
     body["agency_id"] = str(created.org_id)
     response = await client.post("/api/v1/users", json=body)
     assert response.status_code == 201, response.text
@@ -53,30 +48,27 @@ async def test_user_can_join_an_agency_once_it_has_replicated(service):
     again = await client.post("/api/v1/users", json=body)
     assert again.status_code == 409
     assert again.json()["type"].endswith("/username-taken")
+    assert await service.scalar(select(func.count()).select_from(models.User)) == 1
 
 
-async def test_replica_applies_each_directory_event_once(service, tmp_path):
-    bus, client, _ = service
+async def test_replica_applies_each_directory_event_once(service):
     created = org()
-    await publish(bus, [created, OrgUpdated(**created.model_dump() | {"active": False})])  # each delivered twice
+    await publish(
+        service.bus, [created, OrgUpdated(**created.model_dump() | {"active": False})]
+    )  # each twice
 
-    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3")
-    try:
-        async with make_sessionmaker(engine)() as session:
-            assert await AgencyRepository(session).change_counts() == (2, 2)
-            agency = await AgencyRepository(session).get(created.org_id)
-            assert agency is not None
-            assert agency.active is False
-    finally:
-        await engine.dispose()
+    changes = select(func.count(), func.count(func.distinct(models.AgencyChange.event_id)))
+    assert tuple((await service.rows(changes))[0]) == (2, 2)
+    assert (
+        await service.scalar(select(models.Agency.active).where(models.Agency.id == created.org_id)) is False
+    )
     body = {"username": "binh.tt", "full_name": "Trần Thị Bình", "agency_id": str(created.org_id)}
-    assert (await client.post("/api/v1/users", json=body)).status_code == 409
+    assert (await service.client.post("/api/v1/users", json=body)).status_code == 409
 
 
 async def test_invalid_body_is_a_problem(service):
-    _, client, _ = service
-    response = await client.post(
-        "/api/v1/users", json={"username": "X", "full_name": "", "agency_id": "nope"}
+    response = await service.client.post(
+        "/api/v1/users", json={"username": "X", "full_name": "", "agency_id": "no"}
     )
     assert response.status_code == 422
     problem = response.json()
@@ -85,7 +77,7 @@ async def test_invalid_body_is_a_problem(service):
 
 
 async def test_health_ready_metrics(service):
-    _, client, _ = service
+    client = service.client
     assert (await client.get("/healthz")).json()["status"] == "ok"
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text

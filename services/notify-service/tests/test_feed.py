@@ -1,34 +1,27 @@
-import asyncio
 from datetime import datetime
 from uuid import uuid4
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, select
 
-from kit_bus import LocalBus, dead_letter
-from kit_bus.testing import publish, running_app
+from kit_bus import dead_letter
+from kit_bus.testing import DIALECTS, publish, service_under_test
 from kit_contracts import NotificationRequested
-from kit_db import heads, make_engine, make_sessionmaker
 from notify_service import MIGRATIONS, models
 from notify_service.app import create_app
 from notify_service.config import Settings
 
 
-@pytest.fixture
-async def service(tmp_path):
-    bus = LocalBus(redeliver=True)  # every event arrives twice: nobody may be told twice
-    await bus.start()
-    url = f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite3"
-    settings = Settings(database_url=url, env="test")
-    async with running_app(
-        lambda: create_app(settings, bus=bus), database_url=url, migrations=MIGRATIONS
-    ) as (
-        _app,
-        client,
-    ):
-        yield bus, client
+@pytest.fixture(params=DIALECTS)
+async def service(request, tmp_path):
+    async with service_under_test(
+        lambda url, bus: create_app(Settings(database_url=url, env="test"), bus=bus),
+        migrations=MIGRATIONS,
+        dialect=request.param,
+        name="notify",
+        folder=tmp_path,
+    ) as running:  # every event arrives twice: nobody may be told twice
+        yield running
 
 
 def welcome(*user_ids, **overrides):
@@ -44,29 +37,20 @@ def welcome(*user_ids, **overrides):
     return NotificationRequested(**(data | overrides))
 
 
-async def query(tmp_path, stmt):
-    engine = make_engine(url=f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite3")
-    try:
-        async with make_sessionmaker(engine)() as session:
-            return (await session.execute(stmt)).all()
-    finally:
-        await engine.dispose()
+async def feed_item_count(service):
+    return await service.scalar(select(func.count()).select_from(models.FeedItem))
 
 
-async def feed_item_count(tmp_path):
-    return (await query(tmp_path, select(func.count()).select_from(models.FeedItem)))[0][0]
-
-
-async def test_each_named_user_gets_one_welcome(service, tmp_path):
-    bus, client = service
+async def test_each_named_user_gets_one_welcome(service):
+    bus, client = service.bus, service.client
     an, binh = uuid4(), uuid4()
     request = welcome(an, binh, binh, idempotency_key="user.welcome:batch-1")
     await publish(bus, [request])
-    assert await feed_item_count(tmp_path) == 2
+    assert await feed_item_count(service) == 2
 
     # The same request again under a new event id (a producer retry): the key makes it a no-op.
     await publish(bus, [request.model_copy(update={"request_id": uuid4()})])
-    assert await feed_item_count(tmp_path) == 2
+    assert await feed_item_count(service) == 2
 
     response = await client.get("/api/v1/notifications/feed", params={"user_id": str(an)})
     assert response.status_code == 200, response.text
@@ -88,7 +72,7 @@ async def test_each_named_user_gets_one_welcome(service, tmp_path):
 
 
 async def test_missing_values_stay_visible_and_unknown_kinds_tell_nothing(service):
-    bus, client = service
+    bus, client = service.bus, service.client
     user = uuid4()
     partial = welcome(user, data={"full_name": "Trần Thị Bình"})
     secret = welcome(
@@ -109,14 +93,13 @@ async def test_missing_values_stay_visible_and_unknown_kinds_tell_nothing(servic
     assert generic["data"] == {"request_id": str(secret.request_id), "org_id": str(secret.org_id)}
 
 
-async def test_a_request_naming_no_users_is_dead_lettered(service, tmp_path):
-    bus, _ = service
+async def test_a_request_naming_no_users_is_dead_lettered(service):
+    bus = service.bus
     nobody = welcome(user_ids=[], idempotency_key="user.welcome:nobody")
     await publish(bus, [nobody])
 
-    assert await feed_item_count(tmp_path) == 0
-    letters = await query(
-        tmp_path,
+    assert await feed_item_count(service) == 0
+    letters = await service.rows(
         select(dead_letter.c.consumer, dead_letter.c.topic, dead_letter.c.reason, dead_letter.c.replayed_at),
     )
     assert len(letters) == 1  # delivered twice, dead-lettered once
@@ -129,11 +112,11 @@ async def test_a_request_naming_no_users_is_dead_lettered(service, tmp_path):
     # The bad request holds nothing else up.
     user = uuid4()
     await publish(bus, [welcome(user)])
-    assert await feed_item_count(tmp_path) == 1
+    assert await feed_item_count(service) == 1
 
 
 async def test_unread_filter_count_limit_and_reading(service):
-    bus, client = service
+    bus, client = service.bus, service.client
     user = uuid4()
     requests = [welcome(user, idempotency_key=f"user.welcome:{n}") for n in range(3)]
     for request in requests:
@@ -169,7 +152,7 @@ async def test_unread_filter_count_limit_and_reading(service):
 
 
 async def test_unknown_item_is_a_problem(service):
-    _, client = service
+    client = service.client
     item_id = uuid4()
     response = await client.post(f"/api/v1/notifications/feed/{item_id}/read")
     assert response.status_code == 404
@@ -191,7 +174,7 @@ async def test_unknown_item_is_a_problem(service):
     ],
 )
 async def test_bad_query_is_a_problem(service, path, params, location):
-    _, client = service
+    client = service.client
     response = await client.get(path, params=params)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -201,19 +184,8 @@ async def test_bad_query_is_a_problem(service, path, params, location):
 
 
 async def test_health_and_ready(service):
-    _, client = service
+    client = service.client
     assert (await client.get("/healthz")).json()["status"] == "ok"
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
-
-
-async def test_migrations_have_one_checked_in_head_and_downgrade(tmp_path):
-    assert heads(MIGRATIONS) == [(MIGRATIONS / ".current-alembic-head").read_text().strip()]
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", f"sqlite+aiosqlite:///{tmp_path}/notify.sqlite3")
-    cfg.attributes["configure_logging"] = False
-    await asyncio.to_thread(command.upgrade, cfg, "head")
-    await asyncio.to_thread(command.downgrade, cfg, "base")
-    await asyncio.to_thread(command.upgrade, cfg, "head")

@@ -2,33 +2,30 @@ from uuid import uuid4
 
 import pytest
 
-from kit_bus import LocalBus
-from kit_bus.testing import eventually, running_app
+from kit_bus.testing import DIALECTS, eventually, service_under_test
 from kit_contracts import OrgCreated
 from routing_service import MIGRATIONS
 from routing_service.app import create_app
 from routing_service.config import Settings
 
 
-@pytest.fixture
-async def service(tmp_path):
-    bus = LocalBus()
-    await bus.start()
-    received: list = []
+@pytest.fixture(params=DIALECTS)
+async def service(request, tmp_path):
+    async with service_under_test(
+        lambda url, bus: create_app(Settings(database_url=url, env="test", relay_poll_seconds=0.05), bus=bus),
+        migrations=MIGRATIONS,
+        dialect=request.param,
+        name="routing",
+        folder=tmp_path,
+        redeliver=False,
+    ) as running:
+        received: list = []
 
-    async def sink(records):
-        received.extend(records)
+        async def sink(records):
+            received.extend(records)
 
-    bus.subscribe("observer", [OrgCreated.topic], sink)
-    url = f"sqlite+aiosqlite:///{tmp_path}/routing.sqlite3"
-    settings = Settings(database_url=url, env="test", relay_poll_seconds=0.05)
-    async with running_app(
-        lambda: create_app(settings, bus=bus), database_url=url, migrations=MIGRATIONS
-    ) as (
-        _,
-        client,
-    ):
-        yield client, received
+        running.bus.subscribe("observer", [OrgCreated.topic], sink)
+        yield running.client, received
 
 
 async def test_created_org_is_announced_after_commit(service):
