@@ -179,3 +179,25 @@ async def test_batched_handler_gets_runs_and_still_applies_once(backend: Backend
         assert await backend.applied_counts() == (20, 20)
         assert sum(calls) == 20
         assert len(calls) < 20  # runs, not one call per event
+
+
+async def test_handlers_continue_the_request_and_trace(backend: Backend):
+    from kit_core import current_request_id_var, current_traceparent, current_traceparent_var, trace_id_of
+
+    seen: list[tuple[str | None, str | None]] = []
+
+    async def observe(session, event, envelope):
+        seen.append((current_request_id_var.get(), trace_id_of(current_traceparent())))
+        await record_probe(session, event, envelope)
+
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    async with backend.consumer(observe), backend.producer() as producer:
+        request = current_request_id_var.set("req-42")
+        parent = current_traceparent_var.set(f"00-{trace}-b7ad6b7169203331-01")
+        try:
+            await emit(producer, 1)
+        finally:
+            current_request_id_var.reset(request)
+            current_traceparent_var.reset(parent)
+        await eventually(lambda: _equals(backend.applied_counts(), (1, 1)), within=60)
+    assert seen == [("req-42", trace)]

@@ -108,6 +108,8 @@ async def test_a_request_naming_no_users_is_dead_lettered(service):
     assert "names no users" in reason
     assert str(nobody.request_id) in reason
     assert [r.topic for r in bus.dead] == ["notify.request.v1.dlq", "notify.request.v1.dlq"]
+    metrics = (await service.client.get("/metrics")).text
+    assert 'bus_dead_letters{service="notify-service"} 1.0' in metrics
 
     # The bad request holds nothing else up.
     user = uuid4()

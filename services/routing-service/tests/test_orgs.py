@@ -65,3 +65,19 @@ async def test_rejected_org_announces_nothing(service):
     assert [o["code"] for o in listed] == ["000.00.00.H42"]
     await eventually(lambda: len(received) >= 1)
     assert len(received) == 1
+
+
+async def test_request_id_and_trace_travel_with_the_event(service):
+    client, received = service
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    response = await client.post(
+        "/api/v1/orgs",
+        json={"code": "000.00.00.H42", "name": "UBND tỉnh Ninh Bình", "tier": "province"},
+        headers={"X-Request-ID": "req-ninh-binh-1", "traceparent": f"00-{trace}-00f067aa0ba902b7-01"},
+    )
+    assert response.status_code == 201
+    assert response.headers["x-request-id"] == "req-ninh-binh-1"
+    await eventually(lambda: len(received) == 1)
+    headers = received[0].headers
+    assert headers["ce_requestid"] == "req-ninh-binh-1"
+    assert headers["ce_traceparent"].split("-")[1] == trace

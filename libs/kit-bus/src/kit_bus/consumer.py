@@ -19,9 +19,10 @@ copied to ``<topic>.dlq`` with the reason and the original topic, partition and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kit_contracts import BY_TYPE, Event, topics
-from kit_core import current_traceparent_var, get_logger, new_id, trace_id_of
+from kit_core import current_request_id_var, current_traceparent_var, get_logger, new_id, trace_id_of
 from kit_core.tracing import child_of
 from kit_db import insert_ignore_returning
 
@@ -61,6 +62,25 @@ class Batched:
 
 
 DEAD_LETTER_NS = uuid.UUID("6f1c1f43-8a39-4e44-9a8e-7d4a8c1a0b0d")
+
+
+@contextlib.contextmanager
+def context_of(envelope: Envelope) -> Iterator[None]:
+    """Continue the event's trace and request id while it is handled: in log lines, and in any
+    event the handler writes to its own outbox."""
+    trace = current_traceparent_var.set(child_of(envelope.traceparent))
+    request = current_request_id_var.set(envelope.request_id)
+    try:
+        with structlog.contextvars.bound_contextvars(
+            event_id=str(envelope.id),
+            event_type=envelope.type,
+            trace_id=trace_id_of(envelope.traceparent),
+            request_id=envelope.request_id,
+        ):
+            yield
+    finally:
+        current_traceparent_var.reset(trace)
+        current_request_id_var.reset(request)
 
 
 class PermanentError(Exception):
@@ -206,16 +226,8 @@ class Consumer:
                 continue
             await self._flush(session, run_handler, run)
             run_handler = None
-            token = current_traceparent_var.set(child_of(envelope.traceparent))
-            try:
-                with structlog.contextvars.bound_contextvars(
-                    event_id=str(envelope.id),
-                    event_type=envelope.type,
-                    trace_id=trace_id_of(envelope.traceparent),
-                ):
-                    await handler(session, event, envelope)
-            finally:
-                current_traceparent_var.reset(token)
+            with context_of(envelope):
+                await handler(session, event, envelope)
         await self._flush(session, run_handler, run)
         return outcome
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from kit_contracts import Event
-from kit_core import current_traceparent, new_id
+from kit_core import current_request_id_var, current_traceparent, new_id
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -31,6 +31,7 @@ class Envelope:
     data: dict[str, Any]
     partition: int | None = None
     offset: int | None = None
+    request_id: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -46,11 +47,13 @@ class Envelope:
             subject=event.subject(),
             time=at or datetime.now(UTC),
             traceparent=current_traceparent(),
+            request_id=current_request_id_var.get(),
             topic=event.topic,
             data=event.model_dump(mode="json"),
         )
 
     def headers(self) -> dict[str, str]:
+        optional = {"ce_requestid": self.request_id} if self.request_id else {}
         return {
             "ce_specversion": SPECVERSION,
             "ce_id": str(self.id),
@@ -60,6 +63,7 @@ class Envelope:
             "ce_time": self.time.isoformat().replace("+00:00", "Z"),
             "ce_traceparent": self.traceparent,
             "content-type": CONTENT_TYPE,
+            **optional,
             **self.extra_headers,
         }
 
@@ -88,6 +92,7 @@ class Envelope:
                 "ce_subject",
                 "ce_time",
                 "ce_traceparent",
+                "ce_requestid",
                 "content-type",
             }
             if headers.get("ce_specversion") != SPECVERSION:
@@ -108,6 +113,7 @@ class Envelope:
                 data=data,
                 partition=partition,
                 offset=offset,
+                request_id=headers.get("ce_requestid"),
                 extra_headers={k: v for k, v in headers.items() if k not in known},
             )
         except MalformedEnvelope:

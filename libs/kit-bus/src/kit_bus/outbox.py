@@ -46,6 +46,7 @@ async def add_many(session: AsyncSession, events: Sequence[Event]) -> list[Envel
                     "source": e.source,
                     "payload": e.data,
                     "traceparent": e.traceparent,
+                    "request_id": e.request_id,
                     "created_at": e.time,
                 }
                 for e in envelopes

@@ -67,6 +67,7 @@ class OutboxRelay:
                 subject=r["key"],
                 time=r["created_at"],
                 traceparent=r["traceparent"],
+                request_id=r["request_id"],
                 topic=r["topic"],
                 data=r["payload"],
             )

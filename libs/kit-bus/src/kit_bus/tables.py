@@ -26,6 +26,7 @@ outbox = Table(
     Column("source", String(200), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("traceparent", String(55), nullable=False),
+    Column("request_id", String(128), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime, nullable=True),
     Index(

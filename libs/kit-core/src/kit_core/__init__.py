@@ -20,7 +20,13 @@ from .logging import configure as configure_logging
 from .logging import get_logger
 from .ops import Check, install_platform
 from .settings import DEV_SECRET, InsecureSettings, ServiceSettings
-from .tracing import current_traceparent, current_traceparent_var, new_traceparent, trace_id_of
+from .tracing import (
+    current_request_id_var,
+    current_traceparent,
+    current_traceparent_var,
+    new_traceparent,
+    trace_id_of,
+)
 
 __all__ = [
     "DEV_SECRET",
@@ -40,6 +46,7 @@ __all__ = [
     "SystemClock",
     "Unauthorized",
     "configure_logging",
+    "current_request_id_var",
     "current_traceparent",
     "current_traceparent_var",
     "get_logger",

@@ -10,7 +10,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .tracing import child_of, current_traceparent_var, trace_id_of
+from .tracing import child_of, current_request_id_var, current_traceparent_var, trace_id_of
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -56,6 +56,7 @@ class RequestContextMiddleware:
             await send(message)
 
         token = current_traceparent_var.set(traceparent)
+        request_token = current_request_id_var.set(request_id)
         started = time.perf_counter()
         try:
             with structlog.contextvars.bound_contextvars(
@@ -64,6 +65,7 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_wrapper)
         finally:
             current_traceparent_var.reset(token)
+            current_request_id_var.reset(request_token)
             if self.metrics is not None:
                 route = scope.get("route")
                 template = getattr(route, "path", None) or "unmatched"

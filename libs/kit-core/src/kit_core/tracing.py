@@ -1,4 +1,4 @@
-"""W3C trace context: the trace id of the current request or event, carried across the bus."""
+"""W3C trace context and the request id of the current request or event, both carried across the bus."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from contextvars import ContextVar
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 current_traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+# The id of the HTTP request that started the work (X-Request-ID), kept by every event it causes.
+current_request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 def new_traceparent(trace_id: str | None = None) -> str:
