@@ -37,3 +37,24 @@ def test_round_trip_and_tolerant_reader():
     data["added_later"] = "ignored"
     assert OrgCreated.model_validate(data) == org
     assert org.subject() == str(org.org_id)
+
+
+def test_asyncapi_document_matches_code():
+    from kit_contracts.asyncapi import render
+
+    path = SCHEMAS.parent / "asyncapi.json"
+    assert path.read_text(encoding="utf-8") == render(), "asyncapi.json drifted; run `make schemas`"
+
+
+def test_asyncapi_references_resolve():
+    import json
+
+    from kit_contracts.asyncapi import build
+
+    document = build()
+    text = json.dumps(document)
+    for ref in {part.split('"')[0] for part in text.split('"$ref": "')[1:]}:
+        node = document
+        for key in ref.removeprefix("#/").split("/"):
+            assert key in node, f"dangling reference {ref}"
+            node = node[key]

@@ -67,4 +67,5 @@ def create_service_app(
     install_platform(app, registry=registry, service=settings.service_name)
     for router in routers:
         app.include_router(router)
+    app.state.event_handlers = dict(handlers or {})  # what this service consumes, for the wiring checks
     return app
