@@ -8,7 +8,7 @@ UV := python3 -m uv
 export UV
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run lint typecheck test test-unit up down status bench-bus schemas clean
+.PHONY: help uv sync run lint typecheck check-members test test-unit up down status bench-bus schemas clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,16 +25,20 @@ run: sync  ## the whole platform in one process on http://127.0.0.1:8000 (SQLite
 lint: sync  ## ruff, formatting, mypy (strict), import contracts
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src benchmarks
+	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src tests/benchmarks
 	$(UV) run --no-sync lint-imports
 
 typecheck: sync  ## mypy only
-	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src benchmarks
+	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src tests/benchmarks
 
-test: sync  ## lint, then every test against real PostgreSQL and Kafka (started here, stopped after)
+check-members: sync  ## each workspace member synced alone imports everything it ships
+	python3 tests/architecture/check_members.py
+
+test: sync  ## lint, member isolation, then every test against real PostgreSQL and Kafka (started here, stopped after)
 	@deploy/local.sh infra-up
 	@set -e; trap 'deploy/local.sh infra-down' EXIT; \
 	  $(MAKE) --no-print-directory lint; \
+	  $(MAKE) --no-print-directory check-members; \
 	  $(UV) run --no-sync pytest libs services tests $(PYTEST_ARGS)
 
 test-unit: sync  ## the SQLite + in-process half only (no PostgreSQL, no Kafka)
@@ -51,7 +55,7 @@ status:  ## what the distributed mode has running
 
 bench-bus: sync  ## events/s and latency through outbox -> Kafka -> inbox (PostgreSQL + Kafka)
 	@deploy/local.sh infra-up
-	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m benchmarks.bus
+	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.bus
 
 schemas: sync  ## regenerate the checked-in JSON Schemas of the event contracts
 	$(UV) run --no-sync python -m kit_contracts schemas libs/kit-contracts/schemas

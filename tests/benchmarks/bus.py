@@ -95,7 +95,7 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, float]:
         await ensure_database(url)
         await asyncio.to_thread(upgrade, url, MIGRATIONS)
     consumer = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.bus", "--consume", consumer_url, suffix
+        sys.executable, "-m", "tests.benchmarks.bus", "--consume", consumer_url, suffix
     )
     try:
         async with open_runtime(
@@ -177,7 +177,7 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="benchmarks.bus")
+    parser = argparse.ArgumentParser(prog="tests.benchmarks.bus")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rate", type=int, default=5_000, help="events per second in the latency phase")
     parser.add_argument("--seconds", type=int, default=10)
