@@ -22,11 +22,12 @@ sync: uv  ## create .venv with every workspace member and dev tool (from uv.lock
 run: sync  ## the whole platform in one process on http://127.0.0.1:8000 (SQLite, in-process bus)
 	$(UV) run --no-sync python -m embedded_host
 
-lint: sync  ## ruff, formatting, mypy (strict), import contracts
+lint: sync  ## ruff, formatting, mypy (strict), import contracts, hadolint
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
 	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src tests/benchmarks
 	$(UV) run --no-sync lint-imports
+	$(UV) run --no-sync hadolint --failure-threshold style deploy/docker/service.Dockerfile
 
 typecheck: sync  ## mypy only
 	$(UV) run --no-sync mypy libs/*/src services/*/src deploy/embedded/src tests/benchmarks

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -312,8 +313,12 @@ class Consumer:
             "x-attempts": str(attempts),
             "x-failed-at": failed_at.isoformat(),
         }
+        # The same failure seen again (a redelivery) must not make a second letter, while two
+        # different messages must never share one: the in-process bus restarts its offsets with the
+        # process, so the message itself (its event id, or its bytes) is part of the identity.
+        identity = event_id or hashlib.sha256(record.value).hexdigest()
         letter_id = uuid.uuid5(
-            DEAD_LETTER_NS, f"{self.group}/{record.topic}/{record.partition}/{record.offset}"
+            DEAD_LETTER_NS, f"{self.group}/{record.topic}/{record.partition}/{record.offset}/{identity}"
         )
         row = {
             "id": letter_id,

@@ -19,7 +19,7 @@ def create_bus_tables() -> None:
     op.create_table(
         "outbox",
         sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), sa.Identity(), primary_key=True
         ),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("topic", sa.String(200), nullable=False),

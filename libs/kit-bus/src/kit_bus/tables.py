@@ -9,7 +9,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text, Uuid, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
 
 from kit_db import UTCDateTime, new_metadata
 
@@ -18,7 +31,7 @@ metadata = new_metadata()
 outbox = Table(
     "outbox",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True),
     Column("id", Uuid, nullable=False, unique=True),
     Column("topic", String(200), nullable=False),
     Column("key", String(200), nullable=False),

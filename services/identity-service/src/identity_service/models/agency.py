@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Identity, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit_db import UTCDateTime
@@ -28,7 +28,9 @@ class AgencyChange(Base):
 
     __tablename__ = "agency_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True
+    )
     # Deliberately not unique: the inbox, not a constraint here, is what keeps an event from applying twice,
     # and counting rows against distinct event ids shows whether it did.
     event_id: Mapped[UUID] = mapped_column(index=True)

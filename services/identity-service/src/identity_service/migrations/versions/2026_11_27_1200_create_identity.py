@@ -34,7 +34,9 @@ def upgrade() -> None:
     op.create_index("ix_agency_code", "agency", ["code"])
     op.create_table(
         "agency_change",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), sa.Identity(), primary_key=True
+        ),
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column(
             "agency_id",
