@@ -36,7 +36,7 @@ KAFKA = os.environ.get("EGOV_TEST_KAFKA", "127.0.0.1:19092")
 async def consume(url: str, suffix: str) -> None:
     """The consumer process: applies probes, stamping each row with the time it was applied."""
 
-    async def apply(session, items) -> None:  # type: ignore[no-untyped-def]
+    async def apply(session, items) -> None:
         now = time.time_ns()
         await session.execute(
             insert(applied),
@@ -69,7 +69,7 @@ async def consume(url: str, suffix: str) -> None:
         await stop.wait()
 
 
-async def count(url: str, stmt) -> int:  # type: ignore[no-untyped-def]
+async def count(url: str, stmt) -> int:
     engine = make_engine(url=url)
     try:
         async with engine.connect() as conn:
