@@ -7,6 +7,7 @@
 #   deploy/local.sh down          stop all of it
 #   deploy/local.sh status        what is running
 #   deploy/local.sh up-services / down-services   the five services and nginx only (infra untouched)
+#   DB_PREFIX=x_ puts the services on databases x_identity, x_routing, … (the tests use their own)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,7 +44,7 @@ service_env() {  # prefix-specific settings for one service in distributed mode
   local short=$1 port=$2 prefix
   case $short in identity) prefix=IDENTITY_;; routing) prefix=ROUTING_;; docs) prefix=DOCS_;;
     notify) prefix=NOTIFY_;; egov) prefix=EGOV_;; esac
-  echo "${prefix}DATABASE_URL=$("$PG" url "$short") ${prefix}BUS=kafka ${prefix}KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT:-19092} ${prefix}PORT=$port ${prefix}LOG_JSON=true"
+  echo "${prefix}DATABASE_URL=$("$PG" url "${DB_PREFIX:-}$short") ${prefix}BUS=kafka ${prefix}KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT:-19092} ${prefix}PORT=$port ${prefix}LOG_JSON=true"
 }
 
 up() {
@@ -56,7 +57,7 @@ up() {
 up_services() {
   for entry in "${SERVICES[@]}"; do
     IFS=: read -r short pkg port <<<"$entry"
-    "$PG" createdb "$short" >/dev/null
+    "$PG" createdb "${DB_PREFIX:-}$short" >/dev/null
     # shellcheck disable=SC2046
     env $(service_env "$short" "$port") "$PY" -m "$pkg" migrate
     pidfile="$VAR_DIR/run/$short.pid"

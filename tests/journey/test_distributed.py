@@ -23,7 +23,7 @@ def local(action: str) -> None:
         check=True,
         timeout=300,
         cwd=ROOT,
-        env={**os.environ, "VAR_DIR": str(VAR_DIR)},
+        env={**os.environ, "VAR_DIR": str(VAR_DIR), "DB_PREFIX": "journey_"},
     )
 
 
