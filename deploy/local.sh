@@ -10,9 +10,12 @@
 #   DB_PREFIX=x_ puts the services on databases x_identity, x_routing, … (the tests use their own)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export VAR_DIR="${VAR_DIR:-$ROOT/var}"
-mkdir -p "$VAR_DIR/run" "$VAR_DIR/log"
+SCRIPT_NAME=local.sh
+# shellcheck source=deploy/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ROOT="$REPO_ROOT"
+export VAR_DIR
+mkdir -p "$VAR_DIR/run"
 STARTED="$VAR_DIR/run/infra-started"
 PG="$ROOT/deploy/postgres/pg.sh"
 KAFKA="$ROOT/deploy/kafka/kafka.sh"
@@ -23,7 +26,6 @@ PY="${PY:-$ROOT/.venv/bin/python}"  # the environment `make sync` built
 SERVICES=("identity:identity_service:8101" "routing:routing_service:8102" "docs:docs_service:8103"
           "notify:notify_service:8104" "egov:egov_gateway:8105")
 
-log() { echo "local.sh: $*" >&2; }
 
 infra_up() {
   : > "$STARTED.new"
@@ -61,7 +63,7 @@ up_services() {
     # shellcheck disable=SC2046
     env $(service_env "$short" "$port") "$PY" -m "$pkg" migrate
     pidfile="$VAR_DIR/run/$short.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then log "$short already running"; continue; fi
+    if [ -f "$pidfile" ] && pid_alive "$(cat "$pidfile")"; then log "$short already running"; continue; fi
     # shellcheck disable=SC2046
     env $(service_env "$short" "$port") nohup "$PY" -m "$pkg" serve \
       >>"$VAR_DIR/log/$short.log" 2>&1 &
@@ -97,8 +99,7 @@ down_services() {
     pid=$(cat "$pidfile")
     pkill -TERM -P "$pid" 2>/dev/null || true
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
     rm -f "$pidfile"
   done
 }

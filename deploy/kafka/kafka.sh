@@ -21,10 +21,9 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(git -C "$SCRIPT_DIR" rev-parse --show-toplevel 2>/dev/null || (cd "$SCRIPT_DIR/../.." && pwd))"
-VAR_DIR="${VAR_DIR:-$REPO_ROOT/var}"
-mkdir -p "$VAR_DIR"
-VAR_DIR="$(cd "$VAR_DIR" && pwd)"
+SCRIPT_NAME=kafka.sh
+# shellcheck source=deploy/lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 POM="$SCRIPT_DIR/pom.xml"
 KDIR="$VAR_DIR/kafka"
@@ -32,7 +31,6 @@ LIBS="$KDIR/libs"
 CONF_DIR="$KDIR/config"
 DATA_DIR="$KDIR/data"
 PID_FILE="$KDIR/kafka.pid"
-LOG_DIR="$VAR_DIR/log"
 LOG_FILE="$LOG_DIR/kafka.log"
 MARKER="$LIBS/.fetched"
 
@@ -45,23 +43,6 @@ KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 JVM_OPTS=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
           -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -XX:+ExitOnOutOfMemoryError
           -Djava.awt.headless=true)
-
-log() { echo "kafka.sh: $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-now_ms() { date +%s%3N; }
-
-apt_install() {
-  # Install Debian packages when running as root; otherwise tell the user what is missing.
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing $* (apt-get)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$LOG_DIR/apt.log" 2>&1 || {
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$LOG_DIR/apt.log" 2>&1
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$LOG_DIR/apt.log" 2>&1
-    } || die "apt-get install $* failed (see $LOG_DIR/apt.log)"
-  else
-    die "missing $*; install it (not root, so not installing automatically)"
-  fi
-}
 
 need_java() {
   mkdir -p "$LOG_DIR"
@@ -219,7 +200,6 @@ format_storage() {
   log "formatted in $(( (t1 - t0) / 1000 )).$(printf '%03d' $(( (t1 - t0) % 1000 )))s"
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cmd_start() {
   if is_running; then
@@ -283,17 +263,7 @@ cmd_start() {
   log "ready on 127.0.0.1:$KAFKA_PORT in $(( (t1 - t0) / 1000 )).$(printf '%03d' $(( (t1 - t0) % 1000 )))s (pid $pid)"
 }
 
-# exists and is not a zombie (in some sandboxes PID 1 reaps orphans only after ~2 s)
-pid_alive() { [ -r "/proc/$1/stat" ] && [ "$(sed -E 's/^.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)" != "Z" ]; }
 
-wait_gone() { # pid seconds
-  local pid=$1 i
-  for ((i = 0; i < $2 * 10; i++)); do
-    pid_alive "$pid" || return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 cmd_stop() {
   if ! is_running; then

@@ -16,16 +16,15 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(git -C "$SCRIPT_DIR" rev-parse --show-toplevel 2>/dev/null || (cd "$SCRIPT_DIR/../.." && pwd))"
-VAR_DIR="${VAR_DIR:-$REPO_ROOT/var}"
-mkdir -p "$VAR_DIR"
-VAR_DIR="$(cd "$VAR_DIR" && pwd)"
+SCRIPT_NAME=nginx.sh
+SERVICE_USER="${NGINX_USER:-${SERVICE_USER:-egov}}"
+# shellcheck source=deploy/lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 TEMPLATE="$SCRIPT_DIR/nginx.conf.template"
 NGINX_DIR="$VAR_DIR/nginx"
 CONF="$NGINX_DIR/nginx.conf"
 PID_FILE="$NGINX_DIR/nginx.pid"
-LOG_DIR="$VAR_DIR/log"
 ERROR_LOG="$LOG_DIR/nginx-error.log"
 
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
@@ -36,11 +35,8 @@ NOTIFY_PORT="${NOTIFY_PORT:-8104}"
 EGOV_PORT="${EGOV_PORT:-8105}"
 GATEWAY_RATE="${GATEWAY_RATE:-50}"
 GATEWAY_BURST="${GATEWAY_BURST:-100}"
-NGINX_USER="${NGINX_USER:-egov}"
+NGINX_USER="$SERVICE_USER"
 
-log() { echo "nginx.sh: $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 mkdir -p "$NGINX_DIR" "$LOG_DIR"
 
@@ -52,33 +48,12 @@ find_nginx() {
 
 ensure_nginx() {
   find_nginx && return 0
-  if is_root && command -v apt-get >/dev/null 2>&1; then
-    log "nginx not found, installing Debian package nginx"
-    # keep the package's postinst from starting the system nginx on :80 (only if no policy exists)
-    local policy=/usr/sbin/policy-rc.d ours=0
-    if [ ! -e "$policy" ]; then
-      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
-    fi
-    local rc=0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >>"$LOG_DIR/apt.log" 2>&1 || {
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$LOG_DIR/apt.log" 2>&1
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >>"$LOG_DIR/apt.log" 2>&1
-    } || rc=$?
-    [ "$ours" = 1 ] && rm -f "$policy"
-    [ "$rc" = 0 ] || die "apt-get install nginx failed (see $LOG_DIR/apt.log)"
-    find_nginx || die "nginx installed but not found"
-  else
-    die "nginx not found (install the nginx package)"
-  fi
+  is_root || die "nginx not found (install the nginx package)"
+  apt_install nginx
+  find_nginx || die "nginx installed but not found"
 }
 
-ensure_user() {
-  getent passwd "$NGINX_USER" >/dev/null 2>&1 && return 0
-  log "creating system user $NGINX_USER"
-  useradd --system --user-group --no-create-home --home-dir /nonexistent \
-    --shell /usr/sbin/nologin --comment "egov local services" "$NGINX_USER" 2>/dev/null \
-    || getent passwd "$NGINX_USER" >/dev/null 2>&1 || die "could not create user $NGINX_USER"
-}
+ensure_user() { ensure_service_user; }
 
 # Temp dir for request bodies (up to 50 MiB) and proxied responses: must be writable by the
 # worker processes. As root the workers run as $NGINX_USER; if that user cannot reach
@@ -144,7 +119,6 @@ install_conf() {
   return 0
 }
 
-pid_alive() { [ -r "/proc/$1/stat" ] && [ "$(sed -E 's/^.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)" != "Z" ]; }
 
 is_running() {
   [ -f "$PID_FILE" ] || return 1
@@ -154,7 +128,6 @@ is_running() {
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'nginx' || return 1
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cmd_start() {
   ensure_nginx

@@ -19,24 +19,18 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(git -C "$SCRIPT_DIR" rev-parse --show-toplevel 2>/dev/null || (cd "$SCRIPT_DIR/../.." && pwd))"
-VAR_DIR="${VAR_DIR:-$REPO_ROOT/var}"
-mkdir -p "$VAR_DIR"
-VAR_DIR="$(cd "$VAR_DIR" && pwd)"
+SCRIPT_NAME=pg.sh
+SERVICE_USER="${PG_USER:-${SERVICE_USER:-egov}}"
+# shellcheck source=deploy/lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 PG_PORT="${PG_PORT:-55432}"
-PG_USER="${PG_USER:-egov}"
+PG_USER="$SERVICE_USER"
 PGROOT="$VAR_DIR/postgres"
-LOG_DIR="$VAR_DIR/log"
 LOG_FILE="$LOG_DIR/postgres.log"
 DATADIR_RECORD="$PGROOT/datadir"
 DB_SUPERUSER=postgres
 
-log() { echo "pg.sh: $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-now_ms() { date +%s%3N; }
-secs() { echo "$(( $1 / 1000 )).$(printf '%03d' $(( $1 % 1000 )))s"; }
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 mkdir -p "$PGROOT" "$LOG_DIR"
 
@@ -65,35 +59,14 @@ ensure_bindir() {
     die "PG_BIN=$PG_BIN does not contain initdb/pg_ctl/postgres/psql"
   fi
   PGBIN="$(find_bindir)" && return 0
-  if is_root && command -v apt-get >/dev/null 2>&1; then
-    # Debian's postgresql package also creates its own "main" cluster (5432), unused here; a
-    # temporary policy-rc.d (only if none exists) keeps the postinst from starting it.
-    log "PostgreSQL server binaries not found, installing Debian package postgresql"
-    local policy=/usr/sbin/policy-rc.d ours=0 rc=0
-    if [ ! -e "$policy" ]; then
-      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >>"$LOG_DIR/apt.log" 2>&1 || {
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$LOG_DIR/apt.log" 2>&1
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >>"$LOG_DIR/apt.log" 2>&1
-    } || rc=$?
-    [ "$ours" = 1 ] && rm -f "$policy"
-    [ "$rc" = 0 ] || die "apt-get install postgresql failed (see $LOG_DIR/apt.log)"
-    PGBIN="$(find_bindir)" || die "postgresql installed but server binaries still not found"
-  else
-    die "PostgreSQL server binaries not found (install postgresql, or set PG_BIN)"
-  fi
+  is_root || die "PostgreSQL server binaries not found (install postgresql, or set PG_BIN)"
+  # Debian's postgresql package also creates its own "main" cluster (5432), unused here.
+  apt_install postgresql
+  PGBIN="$(find_bindir)" || die "postgresql installed but server binaries still not found"
 }
 
 # ---------------------------------------------------------------- run as server user
-ensure_user() {
-  is_root || return 0
-  getent passwd "$PG_USER" >/dev/null 2>&1 && return 0
-  log "creating system user $PG_USER"
-  useradd --system --user-group --no-create-home --home-dir /nonexistent \
-    --shell /usr/sbin/nologin --comment "egov local services" "$PG_USER" 2>/dev/null \
-    || getent passwd "$PG_USER" >/dev/null 2>&1 || die "could not create user $PG_USER"
-}
+ensure_user() { ensure_service_user; }
 
 # Run a command as the server user (root) or as ourselves; always from / so that an unreadable
 # working directory cannot break initdb/pg_ctl.
@@ -221,7 +194,6 @@ init_cluster() {
 
 # alive = exists and not a zombie (in some sandboxes PID 1 reaps orphans late, and kill -0 /
 # pg_ctl status report a zombie postmaster as running)
-pid_alive() { [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && [ "$(sed -E 's/^.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)" != "Z" ]; }
 
 postmaster_pid() { [ -n "${DATA:-}" ] && head -n 1 "$DATA/postmaster.pid" 2>/dev/null || true; }
 
