@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter
+from sqlalchemy import func, insert, select
 
 from kit_bus import LocalBus
+from kit_bus.probe import MIGRATIONS, applied
 from kit_bus.service import create_service_app
-from kit_core import ServiceSettings
+from kit_core import ServiceSettings, new_id
+from kit_db import SessionDep, upgrade
 
 
 async def test_readiness_names_the_unreachable_database_while_liveness_holds():
@@ -35,3 +40,29 @@ async def test_readiness_names_the_unreachable_database_while_liveness_holds():
             assert (await client.get("/readyz")).json()[
                 "detail"
             ] == "probe-service: not reachable: database, bus"
+
+
+async def test_a_lost_race_on_a_unique_key_is_a_409_and_changes_nothing(tmp_path):
+    router = APIRouter()
+    probe_id = new_id()
+
+    @router.post("/twice")
+    async def twice(session: SessionDep) -> None:
+        # As if another request had inserted the same key between our check and our write.
+        await session.execute(insert(applied).values(id=1, event_id=probe_id, probe_id=probe_id, note="a"))
+        await session.execute(insert(applied).values(id=1, event_id=probe_id, probe_id=probe_id, note="b"))
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3"
+    await asyncio.to_thread(upgrade, url, MIGRATIONS)
+    settings = ServiceSettings(service_name="probe-service", env="test", database_url=url)
+    bus = LocalBus()
+    await bus.start()
+    app = create_service_app(settings, title="probe", description="", routers=[router], bus=bus)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.post("/twice")
+            assert response.status_code == 409
+            assert response.json()["type"].endswith("/concurrent-change")
+        async with manager._state["sessionmaker"]() as session:
+            assert (await session.execute(select(func.count()).select_from(applied))).scalar_one() == 0

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from kit_contracts import Event
 from kit_core import ServiceSettings, install_platform
+from kit_db import install_db_error_handlers
 
 from .bus import EventBus
 from .consumer import Handler
@@ -65,6 +66,7 @@ def create_service_app(
         generate_unique_id_function=route_id,
     )
     install_platform(app, registry=registry, service=settings.service_name)
+    install_db_error_handlers(app)
     for router in routers:
         app.include_router(router)
     app.state.event_handlers = dict(handlers or {})  # what this service consumes, for the wiring checks

@@ -3,7 +3,7 @@
 from .base import NAMING_CONVENTION, new_metadata
 from .dialect import dialect_name, insert_ignore_returning
 from .engine import is_sqlite, make_engine, make_sessionmaker
-from .fastapi import SessionDep, session_scope
+from .fastapi import SessionDep, install_db_error_handlers, session_scope
 from .listen import listen
 from .migrations import drop_database, ensure_database, heads, run_env, upgrade
 from .repository import RepositoryBase
@@ -19,6 +19,7 @@ __all__ = [
     "ensure_database",
     "heads",
     "insert_ignore_returning",
+    "install_db_error_handlers",
     "is_sqlite",
     "listen",
     "make_engine",

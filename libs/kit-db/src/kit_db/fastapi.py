@@ -3,8 +3,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kit_core import problem_response
 
 
 async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
@@ -15,3 +19,19 @@ async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(session_scope, scope="function")]
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services check uniqueness before writing; this is the race those checks cannot see (two
+    # requests creating the same thing at once). The transaction has been rolled back.
+    return problem_response(
+        409,
+        "Conflict",
+        detail="another request changed the same record at the same time; read it again and retry",
+        instance=request.url.path,
+        type_uri="https://egov.example.vn/problems/concurrent-change",
+    )
+
+
+def install_db_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(IntegrityError, _integrity_error)
