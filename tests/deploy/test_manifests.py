@@ -60,6 +60,15 @@ SERVICES = [
     Service("egov", "egov-gateway", "egov_gateway", "EGOV_"),
 ]
 BY_SHORT = {s.short: s for s in SERVICES}
+# secrets beyond the database URL, as container env entries
+EXTRA_SECRETS = {
+    "identity-service": [
+        {
+            "name": "IDENTITY_ENCRYPTION_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "identity-service-keys", "key": "encryption-key"}},
+        }
+    ],
+}
 BY_DIST = {s.dist: s for s in SERVICES}
 # services that call outside the cluster (providers; the national document axis)
 LEAVES_CLUSTER = {"notify-service", "egov-gateway"}
@@ -119,9 +128,12 @@ def test_every_manifest_is_in_a_kustomization_except_the_secrets_example() -> No
 def test_no_secret_is_deployed_from_the_repository(rendered: list[Doc]) -> None:
     assert by_kind(rendered, "Secret") == {}
     example = load_documents(SECRETS_EXAMPLE)
-    assert {d["metadata"]["name"] for d in example} == {f"{s.dist}-db" for s in SERVICES}
+    referenced = {f"{s.dist}-db" for s in SERVICES} | {
+        entry["valueFrom"]["secretKeyRef"]["name"] for entries in EXTRA_SECRETS.values() for entry in entries
+    }
+    assert {d["metadata"]["name"] for d in example} == referenced
     for doc in example:
-        assert "CHANGE-ME" in doc["stringData"]["database-url"]
+        assert all("CHANGE-ME" in value for value in doc["stringData"].values())
 
 
 def test_overlays_are_built_here() -> None:
@@ -215,7 +227,8 @@ def test_workloads_run_the_service_command_line(rendered: list[Doc], service: Se
             {
                 "name": f"{service.prefix}DATABASE_URL",
                 "valueFrom": {"secretKeyRef": {"name": f"{service.dist}-db", "key": "database-url"}},
-            }
+            },
+            *EXTRA_SECRETS.get(service.dist, []),
         ]
 
 
@@ -539,6 +552,7 @@ def test_compose_has_no_default_secrets(compose: Doc) -> None:
             assert operator == ":?", f"${{{name}}} must be required, never defaulted"
     assert {name for name, _, _ in variables if secret_names.search(name)} == {
         "POSTGRES_PASSWORD",
+        "IDENTITY_ENCRYPTION_KEY",
         *(f"{s.short.upper()}_DB_PASSWORD" for s in SERVICES),
     }
     assert DEV_SECRET_VALUE not in text

@@ -12,8 +12,9 @@ import sys
 import httpx
 import pytest
 
+from identity_service.user.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from kit_bus.testing import eventually
-from tests.journey.flow import SERVICES, all_ready, journey
+from tests.journey.flow import SERVICES, all_ready, journey, sign_in
 from tests.support import ROOT
 
 
@@ -65,7 +66,11 @@ async def test_embedded_mode_end_to_end(start_host, tmp_path):
         assert (await client.get("/nowhere")).headers["content-type"] == "application/problem+json"
         seeded = (await client.get("/api/v1/orgs")).json()
         assert "000.00.00.H42" in {o["code"] for o in seeded}
-        result = await journey(client)
+
+        async def demo_admin(_code: str) -> str:  # the seeded system administrator may act anywhere
+            return await sign_in(client, "quantri", DEMO_PASSWORD, DEMO_TOTP_SECRET)
+
+        result = await journey(client, demo_admin)
 
         host.send_signal(signal.SIGINT)
         assert await asyncio.to_thread(host.wait, 30) == 0

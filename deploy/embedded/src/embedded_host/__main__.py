@@ -29,8 +29,9 @@ async def serve(host: Host, address: str, port: int) -> None:
             f"              {base}/notify/docs  {base}/egov/docs\n"
             f"  Readiness:  {base}/routing/readyz (one per service)\n"
             f"  Demo data:  the Ninh Bình demo tenant — try {base}/api/v1/orgs\n"
-            "  Log in:     sign-in (password + OTP) arrives with identity-service; until then the API is open\n"
-            "              on 127.0.0.1 only — do not expose this mode to a network.\n"
+            + (host.demo_logins.describe(base) if host.demo_logins else "")
+            + "  Note:       only identity checks tokens yet; the other services' APIs are still open,\n"
+            "              so this mode binds to 127.0.0.1 — do not expose it to a network.\n"
             f"  Data:       {host.var_dir}/*.sqlite3 (kept across restarts). Ctrl-C stops.\n\n"
         )
         sys.stdout.flush()

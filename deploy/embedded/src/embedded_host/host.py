@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from identity_service.user.seed import DemoSeed, seed_demo_users
 from kit_bus import LocalBus
 from kit_core import get_logger, problem_response
 from kit_db import upgrade
@@ -33,6 +35,7 @@ class Host:
         self.apps: dict[str, FastAPI] = {}
         self.states: dict[str, dict[str, Any]] = {}
         self.specs: dict[str, ServiceSpec] = {spec.short: spec for spec in SERVICES}
+        self.demo_logins: DemoSeed | None = None
 
     def migrate(self) -> None:
         for spec in SERVICES:
@@ -53,8 +56,15 @@ class Host:
             if self.seed:
                 from routing_service.org.seed import seed_demo
 
-                created = await seed_demo(self.states["routing"]["sessionmaker"])
+                created = await seed_demo(
+                    self.states["routing"]["sessionmaker"], os.environ.get("EMBEDDED_TENANT", "small")
+                )
                 log.info("embedded.seeded", agencies_created=created)
+                # The agencies reach identity-service through the bus; the seed waits for them.
+                self.demo_logins = await seed_demo_users(
+                    self.states["identity"]["sessionmaker"], self.apps["identity"].state.settings
+                )
+                log.info("embedded.seeded_users", users_created=self.demo_logins.created)
             yield self
 
     def _target(self, path: str) -> tuple[str, str] | None:

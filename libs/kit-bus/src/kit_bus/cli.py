@@ -4,7 +4,9 @@
 - ``serve``: the HTTP API (with relay and consumers unless ``--no-workers``);
 - ``worker``: relay and consumers only, no HTTP;
 - ``dlq list`` / ``dlq replay [ID ...]``: show dead letters, or apply them again with the current
-  handlers (each at most once: the inbox still guards it).
+  handlers (each at most once: the inbox still guards it);
+- whatever a service adds through ``commands``: a name mapped to an async callable that receives the
+  settings and the arguments after the name, and returns the exit status.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import FastAPI
@@ -26,6 +29,8 @@ from kit_db import ensure_database, upgrade
 
 from .consumer import Consumer, Handler
 from .runtime import open_service_runtime
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 async def migrate(settings: ServiceSettings, migrations: Path) -> None:
@@ -83,22 +88,31 @@ async def _dlq(
 
 def main(
     *,
-    settings_factory: Callable[[], ServiceSettings],
+    settings_factory: Callable[[], S],
     app_factory: Callable[..., FastAPI],
     handlers: Mapping[type[Event], Handler],
     migrations: Path,
     argv: list[str] | None = None,
+    commands: Mapping[str, Callable[[S, list[str]], Coroutine[Any, Any, int]]] | None = None,
 ) -> int:
+    extra = dict(commands or {})
+    args_given = sys.argv[1:] if argv is None else argv
+    if args_given and args_given[0] in extra:  # the command parses its own arguments
+        settings = settings_factory()
+        configure_logging(json=settings.log_json, level=settings.log_level)
+        return asyncio.run(extra[args_given[0]](settings, args_given[1:]))
     parser = argparse.ArgumentParser()
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="create the database if missing and apply migrations")
-    serve = commands.add_parser("serve", help="serve the HTTP API")
+    subcommands = parser.add_subparsers(dest="command", required=True)
+    subcommands.add_parser("migrate", help="create the database if missing and apply migrations")
+    serve = subcommands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--no-workers", action="store_true", help="do not run the outbox relay and consumers")
-    commands.add_parser("worker", help="run the outbox relay and consumers, without HTTP")
-    dlq = commands.add_parser("dlq", help="dead letters")
+    subcommands.add_parser("worker", help="run the outbox relay and consumers, without HTTP")
+    dlq = subcommands.add_parser("dlq", help="dead letters")
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.add_argument("ids", nargs="*", help="dead letter ids to replay (default: all pending)")
-    args = parser.parse_args(argv)
+    for name, command in extra.items():  # listed in --help; run above
+        subcommands.add_parser(name, help=(command.__doc__ or "").strip().split("\n")[0] or None)
+    args = parser.parse_args(args_given)
     settings = settings_factory()
     configure_logging(json=settings.log_json, level=settings.log_level)
     if args.command == "migrate":

@@ -2,7 +2,7 @@
 
 from . import topics
 from .base import Event
-from .identity import UserCreated
+from .identity import AuthEventRecorded, UserCreated
 from .notify import NotificationRequested
 from .registry import BY_TYPE, EVENTS
 from .routing import OrgCreated, OrgUpdated, Tier
@@ -10,6 +10,7 @@ from .routing import OrgCreated, OrgUpdated, Tier
 __all__ = [
     "BY_TYPE",
     "EVENTS",
+    "AuthEventRecorded",
     "Event",
     "NotificationRequested",
     "OrgCreated",

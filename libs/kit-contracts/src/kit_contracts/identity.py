@@ -1,8 +1,9 @@
-"""Events published by identity-service about users."""
+"""Events published by identity-service about users and their authentication."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
@@ -22,3 +23,25 @@ class UserCreated(Event):
 
     def subject(self) -> str:
         return str(self.user_id)
+
+
+class AuthEventRecorded(Event):
+    """One entry of identity-service's hash-chained authentication audit log, as it was appended."""
+
+    event_type: ClassVar[str] = "identity.auth.recorded.v1"
+    topic: ClassVar[str] = topics.IDENTITY_AUTH
+
+    entry_id: int = Field(description="the audit entry's id: increasing along the chain (gaps possible)")
+    kind: str = Field(max_length=64, description="e.g. login.succeeded, login.failed, account.locked")
+    occurred_at: datetime
+    user_id: UUID | None = Field(default=None, description="whose account; none for an unknown username")
+    username: str | None = Field(default=None, max_length=64)
+    agency_id: UUID | None = None
+    actor_id: UUID | None = Field(default=None, description="the administrator who acted, if not the user")
+    detail: dict[str, Any] = Field(default_factory=dict)
+    hash: str = Field(
+        min_length=64, max_length=64, description="SHA-256 (hex) chaining this entry to the last"
+    )
+
+    def subject(self) -> str:
+        return str(self.user_id) if self.user_id else "anonymous"

@@ -7,11 +7,17 @@ from pathlib import Path
 from typing import Final
 
 from .base import Event
-from .identity import UserCreated
+from .identity import AuthEventRecorded, UserCreated
 from .notify import NotificationRequested
 from .routing import OrgCreated, OrgUpdated
 
-EVENTS: Final[tuple[type[Event], ...]] = (OrgCreated, OrgUpdated, UserCreated, NotificationRequested)
+EVENTS: Final[tuple[type[Event], ...]] = (
+    OrgCreated,
+    OrgUpdated,
+    UserCreated,
+    AuthEventRecorded,
+    NotificationRequested,
+)
 BY_TYPE: Final[dict[str, type[Event]]] = {e.event_type: e for e in EVENTS}
 
 

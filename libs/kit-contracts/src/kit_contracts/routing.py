@@ -31,6 +31,9 @@ class OrgCreated(Event):
     parent_id: UUID | None = None
     external: bool = Field(default=False, description="reached through the national axis, not served here")
     active: bool = True
+    qd20_code: str | None = Field(
+        default=None, max_length=35, description="QĐ 20/2020 agency code (level 1 on the left), e.g. G09.20"
+    )
 
     def subject(self) -> str:
         return str(self.org_id)
@@ -48,6 +51,7 @@ class OrgUpdated(Event):
     parent_id: UUID | None = None
     external: bool = False
     active: bool = True
+    qd20_code: str | None = Field(default=None, max_length=35)
 
     def subject(self) -> str:
         return str(self.org_id)

@@ -4,9 +4,10 @@ from typing import Final
 
 ROUTING_ORG: Final = "routing.org.v1"
 IDENTITY_USER: Final = "identity.user.v1"
+IDENTITY_AUTH: Final = "identity.auth.v1"
 NOTIFY_REQUEST: Final = "notify.request.v1"
 
-ALL: Final = (ROUTING_ORG, IDENTITY_USER, NOTIFY_REQUEST)
+ALL: Final = (ROUTING_ORG, IDENTITY_USER, IDENTITY_AUTH, NOTIFY_REQUEST)
 
 
 def dlq(topic: str) -> str:

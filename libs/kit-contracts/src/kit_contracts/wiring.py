@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from .base import Event
-from .identity import UserCreated
+from .identity import AuthEventRecorded, UserCreated
 from .notify import NotificationRequested
 from .routing import OrgCreated, OrgUpdated
 
@@ -17,8 +17,9 @@ DIRECTORY_REPLICAS: Final = frozenset({"identity-service", "docs-service", "egov
 
 PRODUCED_BY: Final[dict[type[Event], frozenset[str]]] = {
     OrgCreated: frozenset({"routing-service"}),
-    OrgUpdated: frozenset(),  # editing agencies arrives with the routing issue
+    OrgUpdated: frozenset({"routing-service"}),
     UserCreated: frozenset({"identity-service"}),
+    AuthEventRecorded: frozenset({"identity-service"}),
     NotificationRequested: frozenset({"identity-service"}),
 }
 
@@ -26,5 +27,6 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     OrgCreated: DIRECTORY_REPLICAS,
     OrgUpdated: DIRECTORY_REPLICAS,
     UserCreated: frozenset(),
+    AuthEventRecorded: frozenset(),  # for a security dashboard or SIEM export, later
     NotificationRequested: frozenset({"notify-service"}),
 }

@@ -5,9 +5,16 @@ from kit_bus.cli import main
 from . import MIGRATIONS
 from .agency.handlers import HANDLERS
 from .app import create_app
+from .commands import COMMANDS
 from .config import Settings
 
 if __name__ == "__main__":
     sys.exit(
-        main(settings_factory=Settings, app_factory=create_app, handlers=HANDLERS, migrations=MIGRATIONS)
+        main(
+            settings_factory=Settings,
+            app_factory=create_app,
+            handlers=HANDLERS,
+            migrations=MIGRATIONS,
+            commands=COMMANDS,
+        )
     )

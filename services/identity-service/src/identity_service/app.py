@@ -2,21 +2,40 @@ from fastapi import FastAPI
 
 from kit_bus import EventBus
 from kit_bus.service import create_service_app
+from kit_core import Clock, SystemClock
 
 from .agency.handlers import HANDLERS
 from .config import Settings
+from .jwks.endpoints import router as jwks_router
+from .lockout.endpoints import router as lockout_router
+from .otp.endpoints import router as otp_router
+from .password.endpoints import router as password_router
+from .session.endpoints import router as session_router
 from .user.endpoints import router as user_router
 
 
 def create_app(
-    settings: Settings | None = None, *, bus: EventBus | None = None, run_workers: bool = True
+    settings: Settings | None = None,
+    *,
+    bus: EventBus | None = None,
+    run_workers: bool = True,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    return create_service_app(
-        settings or Settings(),
+    settings = settings or Settings()
+    app = create_service_app(
+        settings,
         title="identity-service",
-        description="Users and the agencies they act for. Password and OTP login arrive with the identity issue.",
-        routers=[user_router],
+        description=(
+            "Users, their agencies and roles; two-step login (password, then TOTP or a backup code); "
+            "access tokens (JWT, EdDSA/ES256) every service verifies from /.well-known/jwks.json; "
+            "refresh tokens that rotate; lockouts; a hash-chained audit log."
+        ),
+        routers=[session_router, otp_router, password_router, user_router, lockout_router, jwks_router],
         handlers=HANDLERS,
         bus=bus,
         run_workers=run_workers,
     )
+    # Plain values, not resources: the runtime (engine, bus) still lives only in the lifespan.
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    return app

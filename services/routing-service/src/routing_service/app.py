@@ -4,6 +4,7 @@ from kit_bus import EventBus
 from kit_bus.service import create_service_app
 
 from .config import Settings
+from .group.endpoints import router as group_router
 from .org.endpoints import router as org_router
 
 
@@ -13,8 +14,8 @@ def create_app(
     return create_service_app(
         settings or Settings(),
         title="routing-service",
-        description="The four-tier agency directory; dispatch and delivery arrive with the routing issue.",
-        routers=[org_router],
+        description="The four-tier agency directory and recipient groups; dispatch and delivery come next.",
+        routers=[org_router, group_router],
         handlers=None,
         bus=bus,
         run_workers=run_workers,

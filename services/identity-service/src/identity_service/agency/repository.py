@@ -28,6 +28,10 @@ class AgencyRepository(RepositoryBase[models.Agency]):
         )
         await self.session.flush()
 
+    async def by_codes(self, codes: list[str]) -> dict[str, models.Agency]:
+        stmt = select(models.Agency).where(models.Agency.code.in_(codes))
+        return {agency.code: agency for agency in (await self.session.execute(stmt)).scalars()}
+
     async def change_counts(self) -> tuple[int, int]:
         stmt = select(func.count(), func.count(func.distinct(models.AgencyChange.event_id)))
         total, distinct = (await self.session.execute(stmt)).one()

@@ -1,5 +1,32 @@
+from .account_lockout import AccountLockout
 from .agency import Agency, AgencyChange
+from .auth_audit import AuthAudit, AuthAuditHead
+from .auth_session import AuthSession
+from .backup_code import BackupCode
 from .base import Base
+from .login_challenge import LoginChallenge
+from .membership import Membership, Role
+from .password_reset import PasswordReset
+from .refresh_token import RefreshToken
+from .signing_key import SigningKey
+from .totp_factor import TotpFactor
 from .user import User
 
-__all__ = ["Agency", "AgencyChange", "Base", "User"]
+__all__ = [
+    "AccountLockout",
+    "Agency",
+    "AgencyChange",
+    "AuthAudit",
+    "AuthAuditHead",
+    "AuthSession",
+    "BackupCode",
+    "Base",
+    "LoginChallenge",
+    "Membership",
+    "PasswordReset",
+    "RefreshToken",
+    "Role",
+    "SigningKey",
+    "TotpFactor",
+    "User",
+]

@@ -1,4 +1,4 @@
-from kit_core import Conflict, NotFound
+from kit_core import Conflict, Forbidden, NotFound
 
 
 class UnknownAgency(Conflict):
@@ -14,3 +14,13 @@ class UsernameTaken(Conflict):
 class UserNotFound(NotFound):
     title = "User not found"
     code = "user-not-found"
+
+
+class NotAllowed(Forbidden):
+    title = "Not allowed for this administrator"
+    code = "not-allowed"
+
+
+class NotOnYourself(Conflict):
+    title = "Not on your own account"
+    code = "not-on-yourself"

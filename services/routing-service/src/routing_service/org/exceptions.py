@@ -1,4 +1,4 @@
-from kit_core import Conflict, NotFound
+from kit_core import AppError, Conflict, NotFound
 
 
 class OrgNotFound(NotFound):
@@ -14,3 +14,39 @@ class OrgCodeTaken(Conflict):
 class UnknownParent(Conflict):
     title = "Unknown parent agency"
     code = "unknown-parent"
+
+
+class ParentCycle(Conflict):
+    title = "Agency cannot be placed inside its own subtree"
+    code = "parent-cycle"
+
+
+class TierOrder(Conflict):
+    title = "Agency tier does not fit its place in the tree"
+    code = "tier-order"
+
+
+class MalformedAgencyCode(AppError):
+    status = 422
+    title = "Malformed agency code"
+    code = "malformed-agency-code"
+
+
+class ImportRejected(AppError):
+    """Carries ``errors``: one entry per problem, with its row, column and message."""
+
+    status = 422
+    title = "CSV import rejected; nothing was changed"
+    code = "import-rejected"
+
+
+class UploadTooLarge(AppError):
+    status = 413
+    title = "Upload too large"
+    code = "upload-too-large"
+
+
+class UnsupportedUpload(AppError):
+    status = 415
+    title = "Unsupported upload"
+    code = "unsupported-upload"

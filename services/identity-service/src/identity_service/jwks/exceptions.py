@@ -1,0 +1,6 @@
+from kit_core import Unauthorized
+
+
+class InvalidToken(Unauthorized):
+    title = "Invalid access token"
+    code = "invalid-token"
