@@ -42,11 +42,18 @@ infra_down() {
   rm -f "$STARTED"
 }
 
+# Tokens: identity-service issues them (issuer = the gateway's public address, audience egov) and
+# every service, identity included, names the same issuer and audience and fetches the keys from
+# identity directly (not through nginx).
+JWKS_URL="http://127.0.0.1:8101/.well-known/jwks.json"
+JWT_ISSUER="http://127.0.0.1:${GATEWAY_PORT:-8080}"
+JWT_AUDIENCE=egov
+
 service_env() {  # prefix-specific settings for one service in distributed mode
   local short=$1 port=$2 prefix
   case $short in identity) prefix=IDENTITY_;; routing) prefix=ROUTING_;; docs) prefix=DOCS_;;
     notify) prefix=NOTIFY_;; egov) prefix=EGOV_;; esac
-  echo "${prefix}DATABASE_URL=$("$PG" url "${DB_PREFIX:-}$short") ${prefix}BUS=kafka ${prefix}KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT:-19092} ${prefix}PORT=$port ${prefix}LOG_JSON=true"
+  echo "${prefix}DATABASE_URL=$("$PG" url "${DB_PREFIX:-}$short") ${prefix}BUS=kafka ${prefix}KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT:-19092} ${prefix}PORT=$port ${prefix}LOG_JSON=true ${prefix}JWKS_URL=$JWKS_URL ${prefix}JWT_ISSUER=$JWT_ISSUER ${prefix}JWT_AUDIENCE=$JWT_AUDIENCE"
 }
 
 up() {

@@ -242,6 +242,23 @@ def test_config_map_holds_prefixed_non_secret_settings(rendered: list[Doc], serv
     assert data[f"{service.prefix}HOST"] == "0.0.0.0"  # noqa: S104 - a container listens on its pod address
     secretish = re.compile(r"DATABASE_URL|PASSWORD|SECRET|TOKEN|PRIVATE", re.IGNORECASE)
     assert [key for key in data if secretish.search(key)] == []
+    # every service verifies tokens itself: identity's keys, and the issuer and audience it issues
+    assert data[f"{service.prefix}JWKS_URL"] == "http://identity-service:8000/.well-known/jwks.json"
+    assert data[f"{service.prefix}JWT_AUDIENCE"] == "egov"
+    assert data[f"{service.prefix}JWT_ISSUER"].startswith("https://")
+
+
+def test_every_service_expects_the_issuer_and_audience_identity_issues(rendered: list[Doc]) -> None:
+    maps = by_kind(rendered, "ConfigMap")
+    expected = {
+        key: maps["identity-service-config"]["data"][f"IDENTITY_{key}"]
+        for key in ("JWT_ISSUER", "JWT_AUDIENCE")
+    }
+    for service in SERVICES:
+        data = maps[f"{service.dist}-config"]["data"]
+        assert {key: data[f"{service.prefix}{key}"] for key in expected} == expected, service.dist
+    (port,) = by_kind(rendered, "Service")["identity-service"]["spec"]["ports"]
+    assert port["port"] == 8000  # what the JWKS URLs name
 
 
 def test_selectors_match_the_pods_they_select(rendered: list[Doc]) -> None:
@@ -497,6 +514,9 @@ def test_compose_service_containers(compose: Doc, service: Service) -> None:
         assert env[f"{service.prefix}ENV"] == "production"
         assert env[f"{service.prefix}KAFKA_BOOTSTRAP"] == "kafka:9092"
         assert env[f"{service.prefix}PORT"] == "8000"
+        assert env[f"{service.prefix}JWKS_URL"] == "http://identity-api:8000/.well-known/jwks.json"
+        assert env[f"{service.prefix}JWT_ISSUER"] == "http://127.0.0.1:8080"  # as identity-api issues them
+        assert env[f"{service.prefix}JWT_AUDIENCE"] == "egov"
         password = f"{service.short.upper()}_DB_PASSWORD"
         assert env[f"{service.prefix}DATABASE_URL"] == (
             f"postgresql+asyncpg://{service.short}:${{{password}:?set {password}}}@postgres:5432/{service.short}"
@@ -539,7 +559,7 @@ def test_compose_infrastructure(compose: Doc) -> None:
         password = f"{s.short.upper()}_DB_PASSWORD"
         assert postgres["environment"][password] == f"${{{password}:?set {password}}}"
     gateway = services["gateway"]
-    assert gateway["ports"] == ["127.0.0.1:8080:8080"], "the API is open until sign-in exists: loopback only"
+    assert gateway["ports"] == ["127.0.0.1:8080:8080"], "plain HTTP, no TLS in front: loopback only"
     assert "./docker/nginx.conf:/etc/nginx/nginx.conf:ro" in gateway["volumes"]
 
 

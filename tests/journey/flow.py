@@ -1,15 +1,16 @@
-"""The walking skeleton's journey, through the public paths only: an agency created in routing
-reaches identity (an administrator signs in with password + TOTP and adds a user to it), docs (its
-registers open), egov (its directory entry) and, through identity's welcome request, notify (the
-user's feed)."""
+"""The walking skeleton's journey, through the public paths only, every call after sign-in with a
+token: no service answers without one; a system administrator (signed in with password + TOTP)
+creates an agency in routing, which reaches identity (the administrator adds a clerk to it), docs
+(its registers open) and egov (its directory entry); the clerk signs in and finds identity's
+welcome in her notify feed, sees her agency's registers and is refused another's."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import jwt
 import pyotp
 
 from kit_bus.testing import eventually
@@ -42,12 +43,40 @@ async def sign_in(
     return str(tokens.json()["access_token"])
 
 
-async def journey(client: httpx.AsyncClient, admin: Callable[[str], Awaitable[str]]) -> dict[str, Any]:
-    """``admin(agency_code)`` returns an access token of an administrator who may add users there."""
+# One API call per service, as someone without a token would make it: each must be refused.
+API_PROBES = {
+    "identity": "/api/v1/users/me",
+    "routing": "/api/v1/orgs",
+    "docs": "/api/v1/registers",
+    "notify": "/api/v1/notifications/feed",
+    "egov": "/api/v1/exchange/agencies",
+}
+
+
+async def refused_without_token(client: httpx.AsyncClient) -> dict[str, int]:
+    """Each service's API called with no token: the status codes (all 401, with a Bearer challenge)."""
+    statuses = {}
+    for name, path in API_PROBES.items():
+        response = await client.get(path)
+        statuses[name] = response.status_code
+        assert response.headers.get("www-authenticate", "").startswith("Bearer"), (name, response.headers)
+        assert response.headers["content-type"].startswith("application/problem+json"), name
+    return statuses
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def journey(client: httpx.AsyncClient, admin_token: str) -> dict[str, Any]:
+    """``admin_token``: an access token of a system administrator (who may act for any agency)."""
+    assert await refused_without_token(client) == dict.fromkeys(SERVICES, 401)
+    admin = bearer(admin_token)
     n = random.randrange(1000, 99999)  # a fresh code each run, so a reused database does not conflict
     code = f"{n // 1000 % 1000:03d}.{n % 100:02d}.{n // 100 % 10 + 50:02d}.H42"
     created = await client.post(
         "/api/v1/orgs",
+        headers=admin,
         json={
             "code": code,
             "name": f"Ủy ban nhân dân xã Thử Nghiệm {n}",
@@ -57,19 +86,18 @@ async def journey(client: httpx.AsyncClient, admin: Callable[[str], Awaitable[st
     )
     assert created.status_code == 201, created.text
     org = created.json()
-
-    token = await admin(code)
+    username, password = f"vanthu.{n}", f"Văn thư xã {n} Ninh Bình"
 
     async def user_created() -> dict[str, Any] | None:
         response = await client.post(
             "/api/v1/users",
-            headers={"Authorization": f"Bearer {token}"},
+            headers=admin,
             json={
-                "username": f"vanthu.{n}",
+                "username": username,
                 "full_name": "Lê Thị Văn Thư",
                 "agency_id": org["id"],
                 "roles": ["clerk"],
-                "password": f"Văn thư xã {n} Ninh Bình",
+                "password": password,
             },
         )
         if response.status_code == 409 and response.json()["type"].endswith("/unknown-agency"):
@@ -80,24 +108,38 @@ async def journey(client: httpx.AsyncClient, admin: Callable[[str], Awaitable[st
     user = await eventually(user_created, within=60, interval=0.2)
 
     async def registers() -> list[dict[str, Any]] | None:
-        response = await client.get("/api/v1/registers", params={"org_id": org["id"]})
+        response = await client.get("/api/v1/registers", headers=admin, params={"org_id": org["id"]})
         return list(response.json()) if response.status_code == 200 and response.json() else None
 
     opened = await eventually(registers, within=60, interval=0.2)
     assert {r["kind"] for r in opened} == {"outgoing", "incoming"}
 
     async def directory() -> dict[str, Any] | None:
-        response = await client.get(f"/api/v1/exchange/agencies/{code}")
+        response = await client.get(f"/api/v1/exchange/agencies/{code}", headers=admin)
         return dict(response.json()) if response.status_code == 200 else None
 
     entry = await eventually(directory, within=60, interval=0.2)
     assert entry["external"] is False
 
+    # The new clerk signs in (enrolling TOTP) and works as herself, for her own agency only.
+    clerk = bearer(await sign_in(client, username, password))
+
     async def feed() -> list[dict[str, Any]] | None:
-        response = await client.get("/api/v1/notifications/feed", params={"user_id": user["id"]})
+        response = await client.get("/api/v1/notifications/feed", headers=clerk)
         return list(response.json()) if response.status_code == 200 and response.json() else None
 
     items = await eventually(feed, within=60, interval=0.2)
     assert len(items) == 1
+    assert items[0]["user_id"] == user["id"]
     assert "Lê Thị Văn Thư" in items[0]["body"]
+    own = await client.get("/api/v1/registers", headers=clerk)
+    assert {r["agency_id"] for r in own.json()} == {org["id"]}
+    admins_agency = jwt.decode(admin_token, options={"verify_signature": False})["agency_id"]
+    elsewhere = await client.get("/api/v1/registers", headers=clerk, params={"org_id": admins_agency})
+    assert elsewhere.status_code == 403, elsewhere.text
+    refused = await client.post(
+        "/api/v1/orgs", headers=clerk, json={"code": "000.99.99.H42", "name": "Không được", "tier": "commune"}
+    )
+    assert refused.status_code == 403, refused.text
+    assert (await client.get(f"/api/v1/orgs/{org['id']}", headers=clerk)).status_code == 200
     return {"org": org, "user": user, "code": code}

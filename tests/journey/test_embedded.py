@@ -12,9 +12,10 @@ import sys
 import httpx
 import pytest
 
+from embedded_host.host import Host, TokenSettingsMismatch
 from identity_service.user.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from kit_bus.testing import eventually
-from tests.journey.flow import SERVICES, all_ready, journey, sign_in
+from tests.journey.flow import SERVICES, all_ready, bearer, journey, refused_without_token, sign_in
 from tests.support import ROOT
 
 
@@ -64,20 +65,33 @@ async def test_embedded_mode_end_to_end(start_host, tmp_path):
         assert set(index["services"]) == set(SERVICES)
         assert (await client.get("/routing/docs")).status_code == 200
         assert (await client.get("/nowhere")).headers["content-type"] == "application/problem+json"
-        seeded = (await client.get("/api/v1/orgs")).json()
+        assert (await client.get("/api/v1/orgs")).status_code == 401
+        # The seeded system administrator; every service checks the token against identity's keys.
+        admin = await sign_in(client, "quantri", DEMO_PASSWORD, DEMO_TOTP_SECRET)
+        seeded = (await client.get("/api/v1/orgs", headers=bearer(admin))).json()
         assert "000.00.00.H42" in {o["code"] for o in seeded}
 
-        async def demo_admin(_code: str) -> str:  # the seeded system administrator may act anywhere
-            return await sign_in(client, "quantri", DEMO_PASSWORD, DEMO_TOTP_SECRET)
-
-        result = await journey(client, demo_admin)
+        result = await journey(client, admin)
 
         host.send_signal(signal.SIGINT)
         assert await asyncio.to_thread(host.wait, 30) == 0
         start()
         await eventually(up, within=60, interval=0.2)
-        kept = await client.get(f"/api/v1/orgs/{result['org']['id']}")
-        assert kept.status_code == 200
+        # The token from before the restart still works: the keys and the session were kept.
+        kept = await client.get(f"/api/v1/orgs/{result['org']['id']}", headers=bearer(admin))
+        assert kept.status_code == 200, kept.text
         assert kept.json()["code"] == result["code"]
-        again = (await client.get("/api/v1/orgs")).json()
+        again = (await client.get("/api/v1/orgs", headers=bearer(admin))).json()
         assert len([o for o in again if o["code"] == "000.00.00.H42"]) == 1  # seeding twice adds nothing
+        assert await refused_without_token(client) == dict.fromkeys(SERVICES, 401)
+
+
+async def test_a_service_expecting_another_issuer_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCS_JWT_ISSUER", "https://elsewhere.example")
+    host = Host(var_dir=tmp_path, seed=False)
+    with pytest.raises(
+        TokenSettingsMismatch, match=r"^DOCS_JWT_ISSUER='https://elsewhere\.example' but IDENTITY_"
+    ):
+        async with host.running():
+            pass
+    assert host.apps == {}  # refused before any service started

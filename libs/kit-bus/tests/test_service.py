@@ -12,7 +12,8 @@ from sqlalchemy import func, insert, select
 from kit_bus import LocalBus
 from kit_bus.probe import MIGRATIONS, applied
 from kit_bus.service import create_service_app
-from kit_core import ServiceSettings, new_id
+from kit_core import CurrentPrincipal, ServiceSettings, new_id
+from kit_core.testing import TokenMint
 from kit_db import SessionDep, upgrade
 
 
@@ -66,3 +67,63 @@ async def test_a_lost_race_on_a_unique_key_is_a_409_and_changes_nothing(tmp_path
             assert response.json()["type"].endswith("/concurrent-change")
         async with manager._state["sessionmaker"]() as session:
             assert (await session.execute(select(func.count()).select_from(applied))).scalar_one() == 0
+
+
+def whoami_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/whoami")
+    async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"agency": str(principal.agency_id)}
+
+    return router
+
+
+async def test_the_lifespan_builds_a_verifier_from_the_settings_and_closes_its_client(tmp_path):
+    settings = ServiceSettings(
+        service_name="probe-service",
+        env="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3",
+        jwks_url="http://127.0.0.1:1/.well-known/jwks.json",  # nobody listens there
+        jwt_issuer="https://identity.test",
+    )
+    bus = LocalBus()
+    await bus.start()
+    app = create_service_app(settings, title="probe", description="", routers=[whoami_router()], bus=bus)
+    mint = TokenMint()
+    async with LifespanManager(app) as manager:
+        verifier = manager._state["jwks_verifier"]
+        assert (verifier.jwks_url, verifier.issuer, verifier.audience) == (
+            "http://127.0.0.1:1/.well-known/jwks.json",
+            "https://identity.test",
+            "egov",
+        )
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/whoami")).status_code == 401
+            unreachable = await client.get("/whoami", headers=mint.headers(new_id(), ["clerk"]))
+            assert unreachable.status_code == 503  # keys cannot be fetched: unavailable, never open
+            assert "cannot fetch signing keys" in unreachable.json()["detail"]
+    assert verifier.http.is_closed
+    await bus.stop()
+
+
+async def test_an_injected_verifier_is_used_as_given(tmp_path):
+    settings = ServiceSettings(
+        service_name="probe-service", env="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3"
+    )
+    mint = TokenMint()
+    bus = LocalBus()
+    await bus.start()
+    agency = new_id()
+    app = create_service_app(
+        settings, title="probe", description="", routers=[whoami_router()], bus=bus, verifier=mint.verifier()
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/whoami", headers=mint.headers(agency, ["clerk"]))
+            assert response.json() == {"agency": str(agency)}
+            foreign = await client.get("/whoami", headers=TokenMint().headers(agency, ["clerk"]))
+            assert foreign.status_code == 401
+    await bus.stop()

@@ -125,7 +125,7 @@ def jwks_of(keys, kids):
 def token(keys, kid, **claims):
     now = int(time.time())
     body = {"sub": "user-1", "iss": "https://id.test", "aud": "egov", "iat": now, "exp": now + 300} | claims
-    return jwt.encode(body, keys[kid], algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(body, keys[kid], algorithm="RS256", headers={"kid": kid, "typ": "at+jwt"})
 
 
 async def test_jwks_verifier_caches_and_follows_rotation(keys):
@@ -160,6 +160,22 @@ async def test_jwks_verifier_caches_and_follows_rotation(keys):
             await verifier.verify(_with_kid(keys, "k9"))
         with pytest.raises(Unauthorized, match="not a JWT"):
             await verifier.verify("not-a-token")
+        id_token = jwt.encode(
+            jwt.decode(token(keys, "k1"), options={"verify_signature": False}),
+            keys["k1"],
+            algorithm="RS256",
+            headers={"kid": "k1", "typ": "JWT"},
+        )
+        with pytest.raises(Unauthorized, match="not an access token"):
+            await verifier.verify(id_token)  # signed by identity's key, but not an access token (RFC 9068)
+        hs256 = jwt.encode(
+            {"sub": "x"},
+            "the public key, used as an HMAC secret by a forger",
+            algorithm="HS256",
+            headers={"kid": "k1"},
+        )
+        with pytest.raises(Unauthorized, match="not valid"):
+            await verifier.verify(hs256)  # the key's algorithm decides, never the token's header
 
 
 def _with_kid(keys, kid):

@@ -7,14 +7,16 @@ from egov_gateway import MIGRATIONS, models
 from egov_gateway.app import create_app
 from egov_gateway.config import Settings
 from kit_bus import inbox
-from kit_bus.testing import DIALECTS, publish, service_under_test
+from kit_bus.testing import DIALECTS, publish, routes_open_without_token, service_under_test
 from kit_contracts import OrgCreated, OrgUpdated, Tier
 
 
 @pytest.fixture(params=DIALECTS)
 async def service(request, tmp_path):
     async with service_under_test(
-        lambda url, bus: create_app(Settings(database_url=url, env="test"), bus=bus),
+        lambda url, bus, verifier: create_app(
+            Settings(database_url=url, env="test"), bus=bus, verifier=verifier
+        ),
         migrations=MIGRATIONS,
         dialect=request.param,
         name="egov",
@@ -33,7 +35,7 @@ async def entries(service):
 
 
 async def test_the_routing_table_follows_the_directory(service):
-    bus, client = service.bus, service.client
+    bus, client = service.bus, service.client_for(uuid4(), ["specialist"])
     province = org()
     office = org(code="000.00.00.G22", name="Văn phòng Chính phủ", tier=Tier.CENTRAL, external=True)
     department = org(
@@ -90,7 +92,7 @@ async def test_applying_each_event_twice_changes_nothing(service):
 
 
 async def test_unknown_and_malformed_codes_are_problems(service):
-    client = service.client
+    client = service.client_for(uuid4(), ["clerk"])
     unknown = await client.get("/api/v1/exchange/agencies/000.00.00.Z99")
     assert unknown.status_code == 404
     assert unknown.headers["content-type"] == "application/problem+json"
@@ -117,7 +119,7 @@ async def test_unknown_and_malformed_codes_are_problems(service):
     ],
 )
 async def test_bad_query_is_a_problem(service, params, location):
-    client = service.client
+    client = service.client_for(uuid4(), ["leader"])
     response = await client.get("/api/v1/exchange/agencies", params=params)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -131,3 +133,52 @@ async def test_health_and_ready(service):
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
+
+
+REFUSED = [
+    "missing",
+    "not a bearer token",
+    "not a JWT",
+    "expired",
+    "tampered",
+    "foreign key",
+    "unknown key",
+    "unsigned",
+    "wrong audience",
+    "wrong issuer",
+]
+
+
+async def test_every_route_needs_a_token(service):
+    assert await routes_open_without_token(service.app, service.client) == []
+
+
+@pytest.mark.parametrize("case", REFUSED)
+async def test_a_bad_token_is_refused(service, case):
+    await publish(service.bus, [org()])
+    headers = service.mint.refused(uuid4(), ["system_admin"])[case]
+    for path in ("/api/v1/exchange/agencies", "/api/v1/exchange/agencies/000.00.00.H42"):
+        response = await service.client.get(path, headers=headers)
+        assert response.status_code == 401, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "roles", [["specialist"], ["clerk"], ["leader"], ["agency_admin"], ["system_admin"], []]
+)
+async def test_any_signed_in_user_reads_the_routing_table(service, roles):
+    province = org()
+    await publish(service.bus, [province])
+    client = service.client_for(uuid4(), roles)  # of any agency, even one not in the table
+    assert [e["code"] for e in (await client.get("/api/v1/exchange/agencies")).json()] == ["000.00.00.H42"]
+    assert (await client.get("/api/v1/exchange/agencies/000.00.00.H42")).status_code == 200
+
+
+async def test_openapi_declares_tokens(service):
+    spec = (await service.client.get("/openapi.json")).json()
+    for path in ("/api/v1/exchange/agencies", "/api/v1/exchange/agencies/{code}"):
+        operation = spec["paths"][path]["get"]
+        assert operation["security"] == [{"bearer": []}]
+        assert "401" in operation["responses"]
+        assert "signed-in user" in operation["description"]

@@ -41,9 +41,9 @@ async def identity(dialect: str, tmp_path: Path, overrides: dict[str, Any]) -> A
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5))
     made: list[Settings] = []
 
-    def factory(url: str, bus: Any) -> Any:
+    def factory(url: str, bus: Any, verifier: Any) -> Any:
         made.append(settings_for(url, **overrides))
-        return create_app(made[-1], bus=bus, clock=clock)
+        return create_app(made[-1], bus=bus, clock=clock, verifier=verifier)
 
     async with service_under_test(
         factory, migrations=MIGRATIONS, dialect=dialect, name="identity", folder=tmp_path

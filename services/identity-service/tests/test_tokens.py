@@ -14,7 +14,8 @@ from identity_harness import DISTRICT, PROVINCE, bearer
 
 from identity_service.dependencies import Context
 from identity_service.jwks.service import jwks as jwks_service
-from kit_core import JwksVerifier, Unauthorized
+from kit_core import JwksVerifier, Principal, Unauthorized
+from kit_core.testing import TokenMint
 
 
 def verifier(identity, **options) -> JwksVerifier:
@@ -56,6 +57,27 @@ async def test_jwks_verifier_accepts_an_issued_token(identity):
     assert keys[0]["kty"] == "OKP"
     assert keys[0]["crv"] == "Ed25519"
     assert "d" not in keys[0]
+
+
+async def test_the_other_services_read_the_token_as_identity_means_it(identity):
+    """kit_core.auth turns the claims into the principal every service authorises; kit_core.testing's
+    TokenMint, which the services' own tests use instead of this service, mints the same shape."""
+    user_id, _, tokens = await signed_in(identity, roles=("clerk", "leader"))
+    claims = await verifier(identity).verify(tokens["access_token"])
+    principal = Principal.from_claims(claims)
+    assert principal.user_id == user_id
+    assert principal.username == "an.nv"
+    assert str(principal.agency_id) == tokens["agency"]["id"]
+    assert principal.agency_code == PROVINCE[0]
+    assert principal.roles == {"clerk", "leader"}
+    assert str(principal.session_id) == tokens["session_id"]
+    assert principal.may_act_for(principal.agency_id)
+    mint = TokenMint()
+    assert set(mint.claims()) == set(claims)
+    assert (
+        jwt.get_unverified_header(mint.token())["typ"]
+        == jwt.get_unverified_header(tokens["access_token"])["typ"]
+    )
 
 
 @pytest.mark.parametrize("overrides", [{"signing_algorithm": "ES256"}])
@@ -222,6 +244,8 @@ async def test_access_tokens_expire_for_identity_itself(identity):
     expired = await identity.client.get("/api/v1/users/me", headers=bearer(tokens))
     assert expired.status_code == 401
     assert "hết hạn" in expired.json()["detail"]
+    # RFC 6750, as every service answers; the Vietnamese detail stays in the body, not the header.
+    assert expired.headers["www-authenticate"] == 'Bearer error="invalid_token"'
 
 
 async def test_two_refreshes_racing_with_one_token_end_the_family(identity):

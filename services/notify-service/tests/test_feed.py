@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kit_bus import dead_letter
-from kit_bus.testing import DIALECTS, publish, service_under_test
+from kit_bus.testing import DIALECTS, publish, routes_open_without_token, service_under_test
 from kit_contracts import NotificationRequested
 from notify_service import MIGRATIONS, models
 from notify_service.app import create_app
@@ -15,7 +15,9 @@ from notify_service.config import Settings
 @pytest.fixture(params=DIALECTS)
 async def service(request, tmp_path):
     async with service_under_test(
-        lambda url, bus: create_app(Settings(database_url=url, env="test"), bus=bus),
+        lambda url, bus, verifier: create_app(
+            Settings(database_url=url, env="test"), bus=bus, verifier=verifier
+        ),
         migrations=MIGRATIONS,
         dialect=request.param,
         name="notify",
@@ -37,13 +39,18 @@ def welcome(*user_ids, **overrides):
     return NotificationRequested(**(data | overrides))
 
 
+def as_user(service, user_id):
+    """A client signed in as ``user_id`` (a clerk of some agency: the feed does not care which)."""
+    return service.client_for(uuid4(), ["clerk"], user_id=user_id)
+
+
 async def feed_item_count(service):
     return await service.scalar(select(func.count()).select_from(models.FeedItem))
 
 
 async def test_each_named_user_gets_one_welcome(service):
-    bus, client = service.bus, service.client
     an, binh = uuid4(), uuid4()
+    bus, client = service.bus, as_user(service, an)
     request = welcome(an, binh, binh, idempotency_key="user.welcome:batch-1")
     await publish(bus, [request])
     assert await feed_item_count(service) == 2
@@ -52,7 +59,7 @@ async def test_each_named_user_gets_one_welcome(service):
     await publish(bus, [request.model_copy(update={"request_id": uuid4()})])
     assert await feed_item_count(service) == 2
 
-    response = await client.get("/api/v1/notifications/feed", params={"user_id": str(an)})
+    response = await client.get("/api/v1/notifications/feed")
     assert response.status_code == 200, response.text
     [item] = response.json()
     assert item["user_id"] == str(an)
@@ -72,15 +79,15 @@ async def test_each_named_user_gets_one_welcome(service):
 
 
 async def test_missing_values_stay_visible_and_unknown_kinds_tell_nothing(service):
-    bus, client = service.bus, service.client
     user = uuid4()
+    bus, client = service.bus, as_user(service, user)
     partial = welcome(user, data={"full_name": "Trần Thị Bình"})
     secret = welcome(
         user, kind="otp.code", data={"code": "493817", "username": "binh.tt"}, idempotency_key="otp:1"
     )
     await publish(bus, [partial, secret])
 
-    items = (await client.get("/api/v1/notifications/feed", params={"user_id": str(user)})).json()
+    items = (await client.get("/api/v1/notifications/feed")).json()
     assert [i["kind"] for i in items] == ["otp.code", "user.welcome"]  # newest first
     generic, welcomed = items
     assert (
@@ -118,16 +125,16 @@ async def test_a_request_naming_no_users_is_dead_lettered(service):
 
 
 async def test_unread_filter_count_limit_and_reading(service):
-    bus, client = service.bus, service.client
     user = uuid4()
+    bus, client = service.bus, as_user(service, user)
     requests = [welcome(user, idempotency_key=f"user.welcome:{n}") for n in range(3)]
     for request in requests:
         await publish(bus, [request])
     await publish(bus, [welcome(uuid4())])  # someone else's
 
-    feed = (await client.get("/api/v1/notifications/feed", params={"user_id": str(user)})).json()
+    feed = (await client.get("/api/v1/notifications/feed")).json()
     assert [i["data"]["request_id"] for i in feed] == [str(r.request_id) for r in reversed(requests)]
-    count = await client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(user)})
+    count = await client.get("/api/v1/notifications/feed/unread-count")
     assert count.json() == {"user_id": str(user), "unread": 3}
 
     oldest = feed[-1]["id"]
@@ -139,22 +146,18 @@ async def test_unread_filter_count_limit_and_reading(service):
     assert again.status_code == 200
     assert again.json()["read_at"] == read_at
 
-    count = await client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(user)})
+    count = await client.get("/api/v1/notifications/feed/unread-count")
     assert count.json()["unread"] == 2
-    unread = (
-        await client.get("/api/v1/notifications/feed", params={"user_id": str(user), "unread": "true"})
-    ).json()
+    unread = (await client.get("/api/v1/notifications/feed", params={"unread": "true"})).json()
     assert [i["id"] for i in unread] == [i["id"] for i in feed[:2]]
-    limited = (
-        await client.get("/api/v1/notifications/feed", params={"user_id": str(user), "limit": 1})
-    ).json()
+    limited = (await client.get("/api/v1/notifications/feed", params={"limit": 1})).json()
     assert [i["id"] for i in limited] == [feed[0]["id"]]
-    nobody = await client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(uuid4())})
+    nobody = await as_user(service, uuid4()).get("/api/v1/notifications/feed/unread-count")
     assert nobody.json()["unread"] == 0
 
 
 async def test_unknown_item_is_a_problem(service):
-    client = service.client
+    client = as_user(service, uuid4())
     item_id = uuid4()
     response = await client.post(f"/api/v1/notifications/feed/{item_id}/read")
     assert response.status_code == 404
@@ -167,16 +170,13 @@ async def test_unknown_item_is_a_problem(service):
 @pytest.mark.parametrize(
     ("path", "params", "location"),
     [
-        ("/api/v1/notifications/feed", {}, ["query", "user_id"]),
-        ("/api/v1/notifications/feed", {"user_id": "an.nv"}, ["query", "user_id"]),
-        ("/api/v1/notifications/feed", {"user_id": str(uuid4()), "limit": 0}, ["query", "limit"]),
-        ("/api/v1/notifications/feed", {"user_id": str(uuid4()), "limit": 201}, ["query", "limit"]),
-        ("/api/v1/notifications/feed", {"user_id": str(uuid4()), "unread": "có"}, ["query", "unread"]),
-        ("/api/v1/notifications/feed/unread-count", {}, ["query", "user_id"]),
+        ("/api/v1/notifications/feed", {"limit": 0}, ["query", "limit"]),
+        ("/api/v1/notifications/feed", {"limit": 201}, ["query", "limit"]),
+        ("/api/v1/notifications/feed", {"unread": "có"}, ["query", "unread"]),
     ],
 )
 async def test_bad_query_is_a_problem(service, path, params, location):
-    client = service.client
+    client = as_user(service, uuid4())
     response = await client.get(path, params=params)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -191,3 +191,85 @@ async def test_health_and_ready(service):
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
+
+
+REFUSED = [
+    "missing",
+    "not a bearer token",
+    "not a JWT",
+    "expired",
+    "tampered",
+    "foreign key",
+    "unknown key",
+    "unsigned",
+    "wrong audience",
+    "wrong issuer",
+]
+
+
+async def test_every_route_needs_a_token(service):
+    assert await routes_open_without_token(service.app, service.client) == []
+
+
+@pytest.mark.parametrize("case", REFUSED)
+async def test_a_bad_token_is_refused(service, case):
+    user = uuid4()
+    await publish(service.bus, [welcome(user)])
+    [item] = (await as_user(service, user).get("/api/v1/notifications/feed")).json()
+    headers = service.mint.refused(uuid4(), ["clerk"], user_id=user)[case]
+    for method, path in (
+        ("GET", "/api/v1/notifications/feed"),
+        ("GET", "/api/v1/notifications/feed/unread-count"),
+        ("POST", f"/api/v1/notifications/feed/{item['id']}/read"),
+    ):
+        response = await service.client.request(method, path, headers=headers)
+        assert response.status_code == 401, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    [still] = (await as_user(service, user).get("/api/v1/notifications/feed")).json()
+    assert still["read_at"] is None
+
+
+async def test_nobody_reads_or_marks_another_users_feed(service):
+    an, binh = uuid4(), uuid4()
+    await publish(service.bus, [welcome(an), welcome(binh)])
+    an_client, binh_client = as_user(service, an), as_user(service, binh)
+    [an_item] = (await an_client.get("/api/v1/notifications/feed")).json()
+
+    # The user comes from the token: a user_id in the query is not a way into someone else's feed.
+    mine = (await binh_client.get("/api/v1/notifications/feed", params={"user_id": str(an)})).json()
+    assert [i["user_id"] for i in mine] == [str(binh)]
+    count = await binh_client.get("/api/v1/notifications/feed/unread-count", params={"user_id": str(an)})
+    assert count.json() == {"user_id": str(binh), "unread": 1}
+
+    stolen = await binh_client.post(f"/api/v1/notifications/feed/{an_item['id']}/read")
+    assert stolen.status_code == 404  # the same answer as for an id that does not exist
+    assert stolen.json()["type"].endswith("/feed-item-not-found")
+    # Not even a system administrator: feeds may carry links and codes meant for one person.
+    admin = service.client_for(uuid4(), ["system_admin", "agency_admin"])
+    assert (await admin.post(f"/api/v1/notifications/feed/{an_item['id']}/read")).status_code == 404
+    assert (await admin.get("/api/v1/notifications/feed", params={"user_id": str(an)})).json() == []
+
+    [unread] = (await an_client.get("/api/v1/notifications/feed", params={"unread": "true"})).json()
+    assert unread["id"] == an_item["id"]
+    assert (await an_client.post(f"/api/v1/notifications/feed/{an_item['id']}/read")).status_code == 200
+
+
+async def test_a_machine_client_has_no_feed(service):
+    machine = service.client_for(uuid4(), [], sub="client:national-axis", scope="stats.read")
+    response = await machine.get("/api/v1/notifications/feed")
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("/not-a-person")
+
+
+async def test_openapi_declares_tokens(service):
+    spec = (await service.client.get("/openapi.json")).json()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, operations in spec["paths"].items():
+        if path.startswith("/api/"):
+            for operation in operations.values():
+                assert operation["security"] == [{"bearer": []}], path
+                assert "401" in operation["responses"], path
+                assert "own feed" in operation["description"], path
+                names = [p["name"] for p in operation.get("parameters", [])]
+                assert "user_id" not in names, path

@@ -21,7 +21,11 @@ from routing_service.org.seed import seed_demo
 
 @dataclass
 class Routing:
-    """The running service, what it published (on the directory topic), and helpers to drive it."""
+    """The running service, what it published (on the directory topic), and helpers to drive it.
+
+    ``client`` signs in as a system administrator (of an agency outside the directory): most tests
+    are about the directory, not about who may change it (test_access.py is).
+    """
 
     client: httpx.AsyncClient
     running: ServiceUnderTest
@@ -70,14 +74,16 @@ class Routing:
 @pytest.fixture(params=DIALECTS)
 async def routing(request, tmp_path):
     async with service_under_test(
-        lambda url, bus: create_app(Settings(database_url=url, env="test", relay_poll_seconds=0.05), bus=bus),
+        lambda url, bus, verifier: create_app(
+            Settings(database_url=url, env="test", relay_poll_seconds=0.05), bus=bus, verifier=verifier
+        ),
         migrations=MIGRATIONS,
         dialect=request.param,
         name="routing",
         folder=tmp_path,
         redeliver=False,
     ) as running:
-        harness = Routing(client=running.client, running=running)
+        harness = Routing(client=running.client_for(roles=["system_admin"]), running=running)
 
         async def sink(records):
             harness.received.extend(records)

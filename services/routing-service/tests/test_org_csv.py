@@ -1,6 +1,9 @@
 import csv
 import io
 
+from routing_service.commands import orgs
+from routing_service.config import Settings
+
 HEADER = "code,qd20_code,name,short_name,tier,parent_code,address,phone,email,website,active,external"
 
 
@@ -246,3 +249,26 @@ async def test_openapi_documents_the_upload_and_the_problems(routing):
     assert "409" in patch["responses"]
     assert "404" in patch["responses"]
     assert "/api/v1/orgs/{org_id}/groups/{group_id}/members" in spec["paths"]
+
+
+async def test_the_operator_imports_and_seeds_from_the_command_line(routing, tmp_path, capsys):
+    """A new installation's first agencies arrive before anyone can sign in: `routing_service orgs`."""
+    settings = Settings(database_url=routing.running.database_url, env="test")
+    directory = tmp_path / "danh-ba.csv"
+    directory.write_text(
+        "code,name,tier\n000.00.01.H42,Văn phòng Ủy ban nhân dân tỉnh Ninh Bình,province\n", encoding="utf-8"
+    )
+    assert await orgs(settings, ["import", str(directory)]) == 0
+    assert '"created":1' in capsys.readouterr().out
+    assert await orgs(settings, ["import", str(directory)]) == 0
+    assert '"unchanged":1' in capsys.readouterr().out
+    await routing.settled(1)  # announced by the service's relay, like any other change
+    assert (await all_orgs(routing))["000.00.01.H42"]["tier"] == "province"
+
+    directory.write_text("code,name,tier\nH42,Mã sai,province\n", encoding="utf-8")
+    assert await orgs(settings, ["import", str(directory)]) == 1
+    assert "nothing was imported" in capsys.readouterr().out
+    assert await orgs(settings, ["seed", "small"]) == 0
+    assert len(await all_orgs(routing)) == 8  # the office was one of the demo agencies already
+    production = Settings(database_url=routing.running.database_url, env="production")
+    assert await orgs(production, ["seed", "small"]) == 1

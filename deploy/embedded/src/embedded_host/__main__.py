@@ -28,10 +28,11 @@ async def serve(host: Host, address: str, port: int) -> None:
             f"  API docs:   {base}/identity/docs  {base}/routing/docs  {base}/docs/docs\n"
             f"              {base}/notify/docs  {base}/egov/docs\n"
             f"  Readiness:  {base}/routing/readyz (one per service)\n"
-            f"  Demo data:  the Ninh Bình demo tenant — try {base}/api/v1/orgs\n"
+            f"  Demo data:  the Ninh Bình demo tenant — {base}/api/v1/orgs (with a token)\n"
             + (host.demo_logins.describe(base) if host.demo_logins else "")
-            + "  Note:       only identity checks tokens yet; the other services' APIs are still open,\n"
-            "              so this mode binds to 127.0.0.1 — do not expose it to a network.\n"
+            + "  Note:       every service's API needs an access token (sign in as above); the demo users'\n"
+            "              password and TOTP secret are public, so this mode binds to 127.0.0.1 —\n"
+            "              do not expose it to a network.\n"
             f"  Data:       {host.var_dir}/*.sqlite3 (kept across restarts). Ctrl-C stops.\n\n"
         )
         sys.stdout.flush()

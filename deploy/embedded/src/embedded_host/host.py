@@ -3,6 +3,11 @@
 Mounted apps' lifespans never run on their own, so the host enters each one and hands every
 request the state of the service it belongs to. ``/<service>/…`` reaches a service's own
 ``/healthz``, ``/readyz``, ``/metrics`` and ``/docs``.
+
+Every service checks access tokens itself, as in distributed mode: each gets a ``JwksVerifier``
+with its own settings' issuer and audience, whose HTTP client's transport is this host, so the
+JWKS comes from identity-service in-process by the same path a client would use
+(``/.well-known/jwks.json``). Settings that disagree with identity's stop the start.
 """
 
 from __future__ import annotations
@@ -12,19 +17,38 @@ import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+import httpx
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from identity_service.user.seed import DemoSeed, seed_demo_users
 from kit_bus import LocalBus
-from kit_core import get_logger, problem_response
+from kit_core import JwksVerifier, ServiceSettings, get_logger, problem_response
 from kit_db import upgrade
 
 from .services import SERVICES, ServiceSpec, owns, settings_for
 
 log = get_logger(__name__)
+IN_PROCESS: Final = "http://embedded-host.invalid"  # never resolved: the transport is the host itself
+JWKS_PATH: Final = "/.well-known/jwks.json"
+
+
+class TokenSettingsMismatch(ValueError):
+    pass
+
+
+def check_token_settings(spec: ServiceSpec, settings: ServiceSettings, identity: ServiceSettings) -> None:
+    """A service that expects another issuer or audience than identity's would refuse every token."""
+    prefix = str(spec.settings.model_config.get("env_prefix", ""))
+    for name in ("jwt_issuer", "jwt_audience"):
+        mine, theirs = getattr(settings, name), getattr(identity, name)
+        if mine != theirs:
+            raise TokenSettingsMismatch(
+                f"{prefix}{name.upper()}={mine!r} but IDENTITY_{name.upper()}={theirs!r}: "
+                f"{spec.short} would refuse every token identity issues; set both to the same value"
+            )
 
 
 class Host:
@@ -48,8 +72,21 @@ class Host:
         await self.bus.start()
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(self.bus.stop)
+            all_settings = {spec.short: settings_for(spec, self.var_dir) for spec in SERVICES}
+            for spec in SERVICES:  # before any service starts
+                check_token_settings(spec, all_settings[spec.short], all_settings["identity"])
+            jwks_http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=self), base_url=IN_PROCESS, timeout=5.0)
+            )
             for spec in SERVICES:
-                app = spec.create_app(settings_for(spec, self.var_dir), bus=self.bus)
+                settings = all_settings[spec.short]
+                verifier = JwksVerifier(
+                    jwks_url=IN_PROCESS + JWKS_PATH,
+                    issuer=settings.jwt_issuer,
+                    audience=settings.jwt_audience,
+                    http=jwks_http,
+                )
+                app = spec.create_app(settings, bus=self.bus, verifier=verifier)
                 state = await stack.enter_async_context(app.router.lifespan_context(app))
                 self.apps[spec.short] = app
                 self.states[spec.short] = dict(state or {})

@@ -8,6 +8,7 @@ Endpoints declare what they may raise with ``responses=problems(SomeError, ...)`
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, cast
 
 from fastapi import FastAPI, Request
@@ -48,6 +49,10 @@ class AppError(Exception):
     def type_uri(cls) -> str:
         return PROBLEM_TYPE_BASE + cls.code
 
+    def response_headers(self) -> dict[str, str] | None:
+        """Headers the problem response carries besides the body (``WWW-Authenticate`` on a 401)."""
+        return None
+
 
 class NotFound(AppError):
     status = 404
@@ -61,10 +66,39 @@ class Conflict(AppError):
     code = "conflict"
 
 
+# RFC 6750 §3: error_description is limited to these characters (printable ASCII but " and \).
+_BEARER_DESCRIPTION = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]{1,200}")
+
+
+def bearer_challenge(error: str | None = None, description: str | None = None) -> str:
+    """A ``WWW-Authenticate`` value for the Bearer scheme (RFC 6750 §3); a description that
+    cannot travel in the header (non-ASCII, quotes) is left to the problem body."""
+    params = []
+    if error:
+        params.append(f'error="{error}"')
+        if description and _BEARER_DESCRIPTION.fullmatch(description):
+            params.append(f'error_description="{description}"')
+    return "Bearer" + (" " + ", ".join(params) if params else "")
+
+
 class Unauthorized(AppError):
+    """401: every one says how to authenticate (``WWW-Authenticate: Bearer``, RFC 7235 §3.1)."""
+
     status = 401
     title = "Not authenticated"
     code = "unauthorized"
+    bearer_error: ClassVar[str | None] = None
+
+    def response_headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": bearer_challenge(self.bearer_error, self.detail)}
+
+
+class InvalidToken(Unauthorized):
+    """The bearer token was presented but is malformed, expired, not ours or tampered with."""
+
+    title = "Invalid access token"
+    code = "invalid-token"
+    bearer_error = "invalid_token"
 
 
 class Forbidden(AppError):
@@ -119,6 +153,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         instance=request.url.path,
         type_uri=exc.type_uri(),
+        headers=exc.response_headers(),
         **exc.extra,
     )
 

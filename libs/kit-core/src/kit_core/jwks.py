@@ -3,6 +3,12 @@
 Keys are cached for ``cache_seconds``; a token with an unknown ``kid`` triggers one refetch (at
 most once per ``min_refetch_seconds``), so key rotation needs no restart and a flood of forged
 ``kid`` values cannot turn into a flood of requests to the identity service.
+
+A token is checked as RFC 9068 asks of a resource server: signature by a published key, with the
+algorithm that key is for (never one the token picks), issuer, audience, expiry, and ``typ``
+``at+jwt`` (so an ID token or some other JWT signed by the same keys is not taken for access).
+Every refusal is ``InvalidToken`` (401, ``WWW-Authenticate: Bearer error="invalid_token"``); keys
+that cannot be fetched at all are ``ServiceUnavailable`` (503).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 import httpx
 import jwt
 
-from .errors import ServiceUnavailable, Unauthorized
+from .errors import InvalidToken, ServiceUnavailable
 
 
 class JwksVerifier:
@@ -29,6 +35,7 @@ class JwksVerifier:
         cache_seconds: float = 300.0,
         min_refetch_seconds: float = 10.0,
         leeway_seconds: float = 30.0,
+        token_type: str | None = "at+jwt",  # noqa: S107 - the JWT typ of access tokens, not a secret
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -38,6 +45,7 @@ class JwksVerifier:
         self.cache_seconds = cache_seconds
         self.min_refetch_seconds = min_refetch_seconds
         self.leeway_seconds = leeway_seconds
+        self.token_type = token_type
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
@@ -64,28 +72,33 @@ class JwksVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise Unauthorized("the bearer token is not a JWT") from exc
+            raise InvalidToken("the bearer token is not a JWT") from exc
         kid = header.get("kid")
         if not isinstance(kid, str):
-            raise Unauthorized("the token names no signing key (kid)")
+            raise InvalidToken("the token names no signing key (kid)")
         await self._refresh(force=False)
         if kid not in self._keys:
             await self._refresh(force=True)
         key = self._keys.get(kid)
         if key is None:
-            raise Unauthorized("the token was signed with an unknown key")
+            raise InvalidToken("the token was signed with an unknown key")
+        if key.algorithm_name not in self.algorithms:
+            raise InvalidToken(f"the token's key is for {key.algorithm_name}, which is not accepted")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key.key,
-                algorithms=self.algorithms,
+                algorithms=[key.algorithm_name],
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway_seconds,
                 options={"require": ["exp", "iat", "sub"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("the token has expired; sign in again") from exc
+            raise InvalidToken("the token has expired; sign in again") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"the token is not valid: {exc}") from exc
+            raise InvalidToken(f"the token is not valid: {exc}") from exc
+        typ = str(header.get("typ", "")).lower().removeprefix("application/")
+        if self.token_type is not None and typ != self.token_type:
+            raise InvalidToken(f"the token is not valid: it is not an access token (typ {self.token_type})")
         return claims

@@ -2,7 +2,7 @@ from fastapi import FastAPI
 
 from kit_bus import EventBus
 from kit_bus.service import create_service_app
-from kit_core import Clock, SystemClock
+from kit_core import Clock, JwksVerifier, SystemClock
 
 from .agency.handlers import make_handlers
 from .config import Settings
@@ -15,6 +15,7 @@ def create_app(
     bus: EventBus | None = None,
     run_workers: bool = True,
     clock: Clock | None = None,
+    verifier: JwksVerifier | None = None,
 ) -> FastAPI:
     return create_service_app(
         settings or Settings(),
@@ -27,4 +28,5 @@ def create_app(
         handlers=make_handlers(clock or SystemClock()),
         bus=bus,
         run_workers=run_workers,
+        verifier=verifier,
     )

@@ -2,7 +2,7 @@ from fastapi import FastAPI
 
 from kit_bus import EventBus
 from kit_bus.service import create_service_app
-from kit_core import Clock, SystemClock
+from kit_core import Clock, JwksVerifier, SystemClock
 
 from .agency.handlers import HANDLERS
 from .config import Settings
@@ -20,6 +20,7 @@ def create_app(
     bus: EventBus | None = None,
     run_workers: bool = True,
     clock: Clock | None = None,
+    verifier: JwksVerifier | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
@@ -34,6 +35,7 @@ def create_app(
         handlers=HANDLERS,
         bus=bus,
         run_workers=run_workers,
+        verifier=verifier,
     )
     # Plain values, not resources: the runtime (engine, bus) still lives only in the lifespan.
     app.state.settings = settings

@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from kit_bus import EventBus
 from kit_bus.service import create_service_app
+from kit_core import JwksVerifier
 
 from .config import Settings
 from .group.endpoints import router as group_router
@@ -9,7 +10,11 @@ from .org.endpoints import router as org_router
 
 
 def create_app(
-    settings: Settings | None = None, *, bus: EventBus | None = None, run_workers: bool = True
+    settings: Settings | None = None,
+    *,
+    bus: EventBus | None = None,
+    run_workers: bool = True,
+    verifier: JwksVerifier | None = None,
 ) -> FastAPI:
     return create_service_app(
         settings or Settings(),
@@ -19,4 +24,5 @@ def create_app(
         handlers=None,
         bus=bus,
         run_workers=run_workers,
+        verifier=verifier,
     )

@@ -1,33 +1,62 @@
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Final
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from docs_service import models
-from kit_core import problems
+from kit_core import AUTHENTICATION, CurrentPrincipal, OtherAgency, current_principal, ensure_agency, problems
 from kit_db import SessionDep
 
 from .exceptions import RegisterNotFound, UnknownAgency
 from .schemas import Register
 from .service import register as register_service
 
-router = APIRouter(prefix="/api/v1/registers", tags=["registers"])
+router = APIRouter(
+    prefix="/api/v1/registers",
+    tags=["registers"],
+    dependencies=[Depends(current_principal)],
+    responses=problems(*AUTHENTICATION),
+)
+RULE: Final = (
+    "Users of an agency (any role, with a token acting for it) see its registers; "
+    "a system administrator sees any agency's."
+)
 
 
-@router.get("", response_model=list[Register], responses=problems(UnknownAgency))
+@router.get(
+    "",
+    response_model=list[Register],
+    responses=problems(OtherAgency, UnknownAgency),
+    description="An agency's registers, newest year first. " + RULE,
+)
 async def list_registers(
     session: SessionDep,
+    principal: CurrentPrincipal,
     org_id: Annotated[
-        UUID, Query(description="the agency whose registers to list (from the routing directory)")
-    ],
+        UUID | None,
+        Query(description="the agency whose registers to list; omit for the agency the token acts for"),
+    ] = None,
     year: Annotated[
         int | None, Query(ge=1945, le=9999, description="only this calendar year; omit for all years")
     ] = None,
 ) -> Sequence[models.Register]:
-    return await register_service.list_for_agency(session, org_id, year=year)
+    agency_id = org_id or principal.agency_id
+    if agency_id is None:
+        raise OtherAgency("the token acts for no agency: name one with org_id")
+    ensure_agency(principal, agency_id)
+    return await register_service.list_for_agency(session, agency_id, year=year)
 
 
-@router.get("/{register_id}", response_model=Register, responses=problems(RegisterNotFound))
-async def get_register(register_id: UUID, session: SessionDep) -> models.Register:
-    return await register_service.get(session, register_id)
+@router.get(
+    "/{register_id}",
+    response_model=Register,
+    responses=problems(OtherAgency, RegisterNotFound),
+    description="One register. " + RULE,
+)
+async def get_register(
+    register_id: UUID, principal: CurrentPrincipal, session: SessionDep
+) -> models.Register:
+    found = await register_service.get(session, register_id)
+    ensure_agency(principal, found.agency_id)
+    return found

@@ -1,10 +1,10 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from egov_gateway import models
-from kit_core import problems
+from kit_core import AUTHENTICATION, current_principal, problems
 from kit_db import SessionDep
 
 from .exceptions import AgencyNotFound, MalformedAgencyCode
@@ -12,10 +12,18 @@ from .schemas import DirectoryEntry
 from .service import AGENCY_CODE_PATTERN
 from .service import directory as directory_service
 
-router = APIRouter(prefix="/api/v1/exchange/agencies", tags=["directory"])
+router = APIRouter(
+    prefix="/api/v1/exchange/agencies",
+    tags=["directory"],
+    dependencies=[Depends(current_principal)],
+    responses=problems(*AUTHENTICATION),
+)
+RULE = "Any signed-in user may read it."
 
 
-@router.get("", response_model=list[DirectoryEntry], description="The routing table, ordered by agency code.")
+@router.get(
+    "", response_model=list[DirectoryEntry], description=f"The routing table, ordered by agency code. {RULE}"
+)
 async def list_agencies(
     session: SessionDep,
     external: Annotated[
@@ -30,7 +38,12 @@ async def list_agencies(
     return await directory_service.search(session, external=external, q=q)
 
 
-@router.get("/{code}", response_model=DirectoryEntry, responses=problems(AgencyNotFound, MalformedAgencyCode))
+@router.get(
+    "/{code}",
+    response_model=DirectoryEntry,
+    responses=problems(AgencyNotFound, MalformedAgencyCode),
+    description=f"One agency's routing entry: served here, or reached through the national axis. {RULE}",
+)
 async def get_agency(
     code: Annotated[
         str,

@@ -1,6 +1,5 @@
-from kit_core import Unauthorized
+from kit_core import InvalidToken as BearerTokenInvalid
 
 
-class InvalidToken(Unauthorized):
-    title = "Invalid access token"
-    code = "invalid-token"
+class InvalidToken(BearerTokenInvalid):
+    """401 with ``WWW-Authenticate: Bearer error="invalid_token"``, as every service answers."""

@@ -33,6 +33,7 @@ class InvalidRefreshToken(RecordedFailure):
 class SessionEnded(Unauthorized):
     title = "Session ended"
     code = "session-ended"
+    bearer_error = "invalid_token"  # RFC 6750: the token was revoked
 
 
 class NotAMember(Forbidden):

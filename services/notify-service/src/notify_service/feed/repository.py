@@ -33,11 +33,21 @@ class FeedItemRepository(RepositoryBase[models.FeedItem]):
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def mark_read(self, item_id: UUID, *, at: datetime) -> None:
+    async def of_user(self, item_id: UUID, *, user_id: UUID) -> models.FeedItem | None:
+        stmt = select(models.FeedItem).where(
+            models.FeedItem.id == item_id, models.FeedItem.user_id == user_id
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def mark_read(self, item_id: UUID, *, user_id: UUID, at: datetime) -> None:
         # Only the first read stamps read_at, so repeating the call (or racing it) changes nothing.
         stmt = (
             update(models.FeedItem)
-            .where(models.FeedItem.id == item_id, models.FeedItem.read_at.is_(None))
+            .where(
+                models.FeedItem.id == item_id,
+                models.FeedItem.user_id == user_id,
+                models.FeedItem.read_at.is_(None),
+            )
             .values(read_at=at)
         )
         await self.session.execute(stmt)

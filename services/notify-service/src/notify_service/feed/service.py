@@ -106,12 +106,13 @@ class FeedService:
     async def unread_count(self, session: AsyncSession, user_id: UUID) -> int:
         return await FeedItemRepository(session).unread_count(user_id)
 
-    async def mark_read(self, session: AsyncSession, item_id: UUID) -> models.FeedItem:
+    async def mark_read(self, session: AsyncSession, item_id: UUID, *, user_id: UUID) -> models.FeedItem:
+        """Only in ``user_id``'s own feed: someone else's item is not found, the same as a missing one."""
         items = FeedItemRepository(session)
-        await items.mark_read(item_id, at=datetime.now(UTC))
-        item = await items.get(item_id)
+        await items.mark_read(item_id, user_id=user_id, at=datetime.now(UTC))
+        item = await items.of_user(item_id, user_id=user_id)
         if item is None:
-            raise FeedItemNotFound(f"no notification with id {item_id}")
+            raise FeedItemNotFound(f"no notification with id {item_id} in your feed")
         return item
 
 

@@ -2,18 +2,19 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Final
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from kit_contracts import Tier
-from kit_core import problems
+from kit_core import AUTHENTICATION, CurrentPrincipal, MissingRole, OtherAgency, current_principal, problems
 from kit_db import SessionDep
 from routing_service import models
 
 from . import csvio
-from .dependencies import OrgFromPath
+from .dependencies import OrgFromPath, SystemAdmin, authorize_edit
 from .exceptions import (
+    ContactDetailsOnly,
     ImportRejected,
     MalformedAgencyCode,
     OrgCodeTaken,
@@ -27,7 +28,15 @@ from .exceptions import (
 from .schemas import ImportReport, Org, OrgCreate, OrgNode, OrgUpdate
 from .service import org as org_service
 
-router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
+# Every route needs a valid token, whatever else it asks for (the check runs before the others).
+router = APIRouter(
+    prefix="/api/v1/orgs",
+    tags=["orgs"],
+    dependencies=[Depends(current_principal)],
+    responses=problems(*AUTHENTICATION),
+)
+READ: Final = "Any signed-in user may read the directory."
+SYSTEM_ADMIN_ONLY: Final = "Needs a system administrator (role system_admin)."
 
 MAX_IMPORT_BYTES: Final = 5 * 1024 * 1024
 # Multipart framing around the file: boundaries and part headers.
@@ -94,13 +103,19 @@ async def _read_upload(request: Request) -> bytes:
     "",
     response_model=Org,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(OrgCodeTaken, UnknownParent, TierOrder),
+    responses=problems(MissingRole, OrgCodeTaken, UnknownParent, TierOrder),
+    description=f"Add an agency to the directory; it is announced as routing.org.created.v1. {SYSTEM_ADMIN_ONLY}",
 )
-async def create_org(data: OrgCreate, session: SessionDep) -> models.Org:
+async def create_org(data: OrgCreate, session: SessionDep, _admin: SystemAdmin) -> models.Org:
     return await org_service.create(session, data)
 
 
-@router.get("", response_model=list[Org])
+@router.get(
+    "",
+    response_model=list[Org],
+    description="Agencies in code order; the X-Total-Count header counts every match, beyond this page. "
+    + READ,
+)
 async def list_orgs(
     session: SessionDep,
     response: Response,
@@ -117,7 +132,6 @@ async def list_orgs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Sequence[models.Org]:
-    """Agencies in code order; the X-Total-Count header counts every match, beyond this page."""
     orgs, total = await org_service.list(
         session,
         q=q,
@@ -136,6 +150,9 @@ async def list_orgs(
     "/export.csv",
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": csvio.__doc__}},
+    description="The whole directory as CSV, in the format the import reads. "
+    + READ
+    + " (It holds nothing the listing does not show.)",
 )
 async def export_orgs(session: SessionDep) -> Response:
     return Response(
@@ -148,21 +165,28 @@ async def export_orgs(session: SessionDep) -> Response:
 @router.post(
     "/import",
     response_model=ImportReport,
-    responses=problems(ImportRejected, UploadTooLarge, UnsupportedUpload),
+    responses=problems(MissingRole, ImportRejected, UploadTooLarge, UnsupportedUpload),
     openapi_extra={"requestBody": _IMPORT_BODY},
+    description="Create and update agencies from a CSV file: every row is applied, or none. "
+    + SYSTEM_ADMIN_ONLY,
 )
-async def import_orgs(request: Request, session: SessionDep) -> ImportReport:
-    """Create and update agencies from a CSV file: every row is applied, or none."""
+async def import_orgs(request: Request, session: SessionDep, _admin: SystemAdmin) -> ImportReport:
+    # The body is read only now, after the token and the role were checked.
     return await org_service.import_csv(session, await _read_upload(request))
 
 
-@router.get("/by-code/{code}", response_model=Org, responses=problems(OrgNotFound, MalformedAgencyCode))
+@router.get(
+    "/by-code/{code}",
+    response_model=Org,
+    responses=problems(OrgNotFound, MalformedAgencyCode),
+    description="By QCVN 102 code (000.00.00.H42, or the short form 00.00.H42) or by QĐ 20/2020 code "
+    "(G09.20). " + READ,
+)
 async def get_org_by_code(code: str, session: SessionDep) -> models.Org:
-    """By QCVN 102 code (000.00.00.H42, or the short form 00.00.H42) or by QĐ 20/2020 code (G09.20)."""
     return await org_service.get_by_code(session, code)
 
 
-@router.get("/{org_id}", response_model=Org, responses=problems(OrgNotFound))
+@router.get("/{org_id}", response_model=Org, responses=problems(OrgNotFound), description=READ)
 async def get_org(org: OrgFromPath) -> models.Org:
     return org
 
@@ -170,13 +194,34 @@ async def get_org(org: OrgFromPath) -> models.Org:
 @router.patch(
     "/{org_id}",
     response_model=Org,
-    responses=problems(OrgNotFound, OrgCodeTaken, UnknownParent, ParentCycle, TierOrder),
+    responses=problems(
+        MissingRole,
+        OtherAgency,
+        ContactDetailsOnly,
+        OrgNotFound,
+        OrgCodeTaken,
+        UnknownParent,
+        ParentCycle,
+        TierOrder,
+    ),
+    description="Change the fields sent; a change is announced as routing.org.updated.v1. A system "
+    "administrator may change any agency. An agency administrator may change only the contact details "
+    "(address, phone, email, website) of the agency their token acts for; anyone else gets 403.",
 )
-async def update_org(org: OrgFromPath, data: OrgUpdate, session: SessionDep) -> models.Org:
+async def update_org(
+    org_id: UUID, data: OrgUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> models.Org:
+    authorize_edit(principal, org_id, data)
+    org = await org_service.get(session, org_id)
     return await org_service.update(session, org, data)
 
 
-@router.get("/{org_id}/subtree", response_model=list[OrgNode], responses=problems(OrgNotFound))
+@router.get(
+    "/{org_id}/subtree",
+    response_model=list[OrgNode],
+    responses=problems(OrgNotFound),
+    description="The agency and everything below it, level by level, each with its depth. " + READ,
+)
 async def get_subtree(
     org: OrgFromPath,
     session: SessionDep,
@@ -184,7 +229,6 @@ async def get_subtree(
     include_self: bool = True,
     active: bool | None = None,
 ) -> list[OrgNode]:
-    """The agency and everything below it, level by level, each with its depth."""
     rows = await org_service.subtree(session, org, tier=tier, include_self=include_self, active=active)
     return [
         OrgNode.model_validate({**Org.model_validate(o).model_dump(), "depth": depth}) for o, depth in rows

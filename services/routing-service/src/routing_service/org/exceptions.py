@@ -1,4 +1,4 @@
-from kit_core import AppError, Conflict, NotFound
+from kit_core import AppError, Conflict, Forbidden, NotFound
 
 
 class OrgNotFound(NotFound):
@@ -50,3 +50,10 @@ class UnsupportedUpload(AppError):
     status = 415
     title = "Unsupported upload"
     code = "unsupported-upload"
+
+
+class ContactDetailsOnly(Forbidden):
+    """Carries ``fields``: those sent that only a system administrator may change."""
+
+    title = "Agency administrators may change contact details only"
+    code = "contact-details-only"
