@@ -25,7 +25,7 @@ from kit_core import (
     problems,
     require_roles,
 )
-from kit_core.testing import TokenMint
+from kit_core.testing import REFUSED_CASES, TokenMint
 
 SystemAdmin = Annotated[Principal, Depends(require_roles(Role.SYSTEM_ADMIN))]
 
@@ -96,18 +96,7 @@ async def test_a_verified_token_becomes_the_principal():
 
 @pytest.mark.parametrize(
     "case",
-    [
-        "missing",
-        "not a bearer token",
-        "not a JWT",
-        "expired",
-        "tampered",
-        "foreign key",
-        "unknown key",
-        "unsigned",
-        "wrong audience",
-        "wrong issuer",
-    ],
+    list(REFUSED_CASES),
 )
 async def test_a_missing_or_bad_token_is_a_401_problem_with_a_bearer_challenge(case):
     mint = TokenMint()

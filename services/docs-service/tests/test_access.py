@@ -7,19 +7,9 @@ import pytest
 
 from kit_bus.testing import publish, routes_open_without_token
 from kit_contracts import OrgCreated, Tier
+from kit_core.testing import REFUSED_CASES
 
-REFUSED = [
-    "missing",
-    "not a bearer token",
-    "not a JWT",
-    "expired",
-    "tampered",
-    "foreign key",
-    "unknown key",
-    "unsigned",
-    "wrong audience",
-    "wrong issuer",
-]
+REFUSED = list(REFUSED_CASES)
 
 
 @pytest.fixture

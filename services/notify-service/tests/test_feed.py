@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from kit_bus import dead_letter
 from kit_bus.testing import DIALECTS, publish, routes_open_without_token, service_under_test
 from kit_contracts import NotificationRequested
+from kit_core.testing import REFUSED_CASES
 from notify_service import MIGRATIONS, models
 from notify_service.app import create_app
 from notify_service.config import Settings
@@ -193,18 +194,7 @@ async def test_health_and_ready(service):
     assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
 
 
-REFUSED = [
-    "missing",
-    "not a bearer token",
-    "not a JWT",
-    "expired",
-    "tampered",
-    "foreign key",
-    "unknown key",
-    "unsigned",
-    "wrong audience",
-    "wrong issuer",
-]
+REFUSED = list(REFUSED_CASES)
 
 
 async def test_every_route_needs_a_token(service):

@@ -8,19 +8,9 @@ from uuid import uuid4
 import pytest
 
 from kit_bus.testing import routes_open_without_token
+from kit_core.testing import REFUSED_CASES
 
-REFUSED = [
-    "missing",
-    "not a bearer token",
-    "not a JWT",
-    "expired",
-    "tampered",
-    "foreign key",
-    "unknown key",
-    "unsigned",
-    "wrong audience",
-    "wrong issuer",
-]
+REFUSED = list(REFUSED_CASES)
 
 
 async def by_code(routing, code):

@@ -36,6 +36,22 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
+# The ways a request can fail authentication; ``TokenMint.refused()`` gives the headers for each,
+# so tests parametrise over this and cannot forget a case.
+REFUSED_CASES: tuple[str, ...] = (
+    "missing",
+    "not a bearer token",
+    "not a JWT",
+    "expired",
+    "tampered",
+    "foreign key",
+    "unknown key",
+    "unsigned",
+    "wrong audience",
+    "wrong issuer",
+)
+
+
 class TokenMint:
     def __init__(
         self,
