@@ -22,21 +22,26 @@ async def serve(host: Host, address: str, port: int) -> None:
         )
         server = uvicorn.Server(config)
         base = f"http://{address}:{port}"
-        sys.stdout.write(
-            "\n"
-            f"  Nền tảng đang chạy (embedded mode) — {base}/\n"
-            f"  API docs:   {base}/identity/docs  {base}/routing/docs  {base}/docs/docs\n"
-            f"              {base}/notify/docs  {base}/egov/docs\n"
-            f"  Readiness:  {base}/routing/readyz (one per service)\n"
-            f"  Demo data:  the Ninh Bình demo tenant — {base}/api/v1/orgs (with a token)\n"
-            + (host.demo_logins.describe(base) if host.demo_logins else "")
-            + "  Note:       every service's API needs an access token (sign in as above); the demo users'\n"
-            "              password and TOTP secret are public, so this mode binds to 127.0.0.1 —\n"
-            "              do not expose it to a network.\n"
-            f"  Data:       {host.var_dir}/*.sqlite3 (kept across restarts). Ctrl-C stops.\n\n"
-        )
-        sys.stdout.flush()
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        # The banner goes last, under the start-up logs; uvicorn offers a flag, not an event.
+        while not server.started and not serving.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if server.started:
+            sys.stdout.write(
+                "\n"
+                f"  Nền tảng đang chạy (embedded mode) — {base}/\n"
+                f"  API docs:   {base}/identity/docs  {base}/routing/docs  {base}/docs/docs\n"
+                f"              {base}/notify/docs  {base}/egov/docs\n"
+                f"  Readiness:  {base}/routing/readyz (one per service)\n"
+                f"  Demo data:  the Ninh Bình demo tenant — {base}/api/v1/orgs (with a token)\n"
+                + (host.demo_logins.describe(base) if host.demo_logins else "")
+                + "  Note:       every service's API needs an access token (sign in as above); the demo users'\n"
+                "              password and TOTP secret are public, so this mode binds to 127.0.0.1 —\n"
+                "              do not expose it to a network.\n"
+                f"  Data:       {host.var_dir}/*.sqlite3 (kept across restarts). Ctrl-C stops.\n\n"
+            )
+            sys.stdout.flush()
+        await serving
 
 
 def main() -> int:
