@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -28,6 +28,7 @@ from .outbox import SOURCE, WAKER, install_commit_hook
 from .relay import OutboxRelay
 
 log = get_logger(__name__)
+SHUTDOWN_STEP_SECONDS = 5.0
 
 
 def make_bus(
@@ -139,15 +140,27 @@ async def open_runtime(
         log.info("runtime.started", service=service, bus=type(active_bus).__name__, workers=run_workers)
         yield runtime
     finally:
+        # Each step is bounded, so a stuck task cannot hold a shutdown (or a pod's termination) past
+        # its grace period; what timed out is logged, since that is a bug to find.
         for task in runtime.tasks:
             task.cancel()
         for task in runtime.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _bounded(task, f"{service}: task {task.get_name()}")
         if own_bus:
-            await active_bus.stop()
-        await engine.dispose()
+            await _bounded(active_bus.stop(), f"{service}: bus stop")
+        await _bounded(engine.dispose(), f"{service}: engine dispose")
         log.info("runtime.stopped", service=service)
+
+
+async def _bounded(step: Awaitable[None], what: str, seconds: float = SHUTDOWN_STEP_SECONDS) -> None:
+    try:
+        await asyncio.wait_for(step, timeout=seconds)
+    except asyncio.CancelledError:
+        if isinstance(step, asyncio.Task) and step.cancelled():
+            return  # the task we cancelled has finished cancelling: the normal case
+        raise
+    except TimeoutError:
+        log.error("runtime.shutdown_step_timed_out", step=what, seconds=seconds)
 
 
 def open_service_runtime(

@@ -139,7 +139,7 @@ async def running_app(
     await ensure_database(database_url)
     await asyncio.to_thread(upgrade, database_url, migrations)
     app = app_factory()
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield app, client
