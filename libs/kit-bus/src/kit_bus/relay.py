@@ -45,10 +45,16 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.keep_published = keep_published
         self.wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.published_total = 0
         self._postgres = engine.dialect.name == "postgresql"
 
     def nudge(self) -> None:
+        self.wake.set()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from ``run`` (no query is abandoned half-way)."""
+        self._stopping.set()
         self.wake.set()
 
     async def _claim(self, session: AsyncSession) -> list[RowMapping]:
@@ -116,7 +122,7 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         async with contextlib.AsyncExitStack() as stack:
             listening = False
-            while True:
+            while not self._stopping.is_set():
                 try:
                     if self._postgres and not listening:
                         listening = await stack.enter_async_context(
@@ -128,7 +134,7 @@ class OutboxRelay:
                     if loop.time() - last_prune > 3600:
                         last_prune = loop.time()
                         await self.prune()
-                    if sent >= self.batch:
+                    if sent >= self.batch and not self._stopping.is_set():
                         continue
                 except asyncio.CancelledError:
                     raise
@@ -141,7 +147,10 @@ class OutboxRelay:
                     if listening:  # the LISTEN connection may be the broken part; reopen it
                         await stack.aclose()
                         listening = False
-                    await asyncio.sleep(delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), timeout=delay)
                     continue
+                if self._stopping.is_set():
+                    break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=self.poll_seconds)

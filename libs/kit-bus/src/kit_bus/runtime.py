@@ -142,25 +142,31 @@ async def open_runtime(
     finally:
         # Each step is bounded, so a stuck task cannot hold a shutdown (or a pod's termination) past
         # its grace period; what timed out is logged, since that is a bug to find.
+        # The relay is asked to stop at its next pause rather than cancelled mid-query: a cancelled
+        # aiosqlite call leaves its worker thread to report to a loop that may be gone.
+        relay.stop()
         for task in runtime.tasks:
-            task.cancel()
-        for task in runtime.tasks:
-            await _bounded(task, f"{service}: task {task.get_name()}")
+            if not await _bounded(asyncio.shield(task), f"{service}: task {task.get_name()}"):
+                task.cancel()
+                await _bounded(task, f"{service}: cancelling task {task.get_name()}")
         if own_bus:
             await _bounded(active_bus.stop(), f"{service}: bus stop")
         await _bounded(engine.dispose(), f"{service}: engine dispose")
         log.info("runtime.stopped", service=service)
 
 
-async def _bounded(step: Awaitable[None], what: str, seconds: float = SHUTDOWN_STEP_SECONDS) -> None:
+async def _bounded(step: Awaitable[None], what: str, seconds: float = SHUTDOWN_STEP_SECONDS) -> bool:
+    """Await ``step`` for at most ``seconds``; False (and an error logged) if it did not finish."""
     try:
         await asyncio.wait_for(step, timeout=seconds)
     except asyncio.CancelledError:
         if isinstance(step, asyncio.Task) and step.cancelled():
-            return  # the task we cancelled has finished cancelling: the normal case
+            return True  # the task we cancelled has finished cancelling
         raise
     except TimeoutError:
         log.error("runtime.shutdown_step_timed_out", step=what, seconds=seconds)
+        return False
+    return True
 
 
 def open_service_runtime(
