@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -57,7 +58,10 @@ def main() -> int:
     )
     host = Host(var_dir=args.var.resolve(), seed=not args.no_seed)
     host.migrate()
-    asyncio.run(serve(host, args.host, args.port))
+    # Ctrl-C: uvicorn shuts down gracefully and re-raises the signal, and asyncio.run lets every
+    # service's lifespan finish before turning it into KeyboardInterrupt: a clean stop, not an error.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(host, args.host, args.port))
     return 0
 
 
