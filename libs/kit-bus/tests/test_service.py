@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from kit_bus import LocalBus
 from kit_bus.probe import MIGRATIONS, applied
 from kit_bus.service import create_service_app
-from kit_core import CurrentPrincipal, ServiceSettings, new_id
+from kit_core import AppError, CurrentPrincipal, ServiceSettings, new_id
 from kit_core.testing import TokenMint
 from kit_db import SessionDep, upgrade
 
@@ -127,3 +127,35 @@ async def test_an_injected_verifier_is_used_as_given(tmp_path):
             foreign = await client.get("/whoami", headers=TokenMint().headers(agency, ["clerk"]))
             assert foreign.status_code == 401
     await bus.stop()
+
+
+class _Refused(AppError):
+    status = 401
+    title = "Refused"
+    code = "refused"
+    keeps_changes = True
+
+
+async def test_a_refusal_that_keeps_changes_commits_them_and_still_answers_the_problem(tmp_path):
+    router = APIRouter()
+
+    @router.post("/refuse")
+    async def refuse(session: SessionDep) -> None:
+        probe = new_id()
+        await session.execute(insert(applied).values(event_id=probe, probe_id=probe, note="failed attempt"))
+        raise _Refused("wrong password")
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3"
+    await asyncio.to_thread(upgrade, url, MIGRATIONS)
+    settings = ServiceSettings(service_name="probe-service", env="test", database_url=url)
+    bus = LocalBus()
+    await bus.start()
+    app = create_service_app(settings, title="probe", description="", routers=[router], bus=bus)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.post("/refuse")
+            assert response.status_code == 401
+            assert response.json()["detail"] == "wrong password"
+        async with manager._state["sessionmaker"]() as session:
+            assert (await session.execute(select(func.count()).select_from(applied))).scalar_one() == 1

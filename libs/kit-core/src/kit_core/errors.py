@@ -39,6 +39,9 @@ class AppError(Exception):
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
     code: ClassVar[str] = "bad-request"
+    # A refusal whose own writes must outlive it (a failed-login counter, an audit entry): the
+    # request's edge commits instead of rolling back, and still answers with the problem.
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)

@@ -8,14 +8,24 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kit_core import problem_response
+from kit_core import AppError, problem_response
 
 
 async def session_scope(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: commit on success, roll back on any error, before the response."""
+    """The request's unit of work, settled before the response: commit on success, roll back on any
+    error, except an ``AppError`` that ``keeps_changes`` (its writes are committed, then it is raised)."""
     maker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    async with maker() as session, session.begin():
-        yield session
+    async with maker() as session:
+        transaction = await session.begin()
+        try:
+            yield session
+        except AppError as exc:
+            await (transaction.commit() if exc.keeps_changes else transaction.rollback())
+            raise
+        except BaseException:
+            await transaction.rollback()
+            raise
+        await transaction.commit()
 
 
 SessionDep = Annotated[AsyncSession, Depends(session_scope, scope="function")]

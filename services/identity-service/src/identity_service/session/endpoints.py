@@ -1,5 +1,4 @@
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response, status
 
 from identity_service.dependencies import ContextDep
 from identity_service.jwks.exceptions import InvalidToken
@@ -30,8 +29,8 @@ from .service import sessions as session_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
-# The refusals below are RecordedFailures: their audit entries and failure counters must survive,
-# so they are returned (the edge commits) rather than raised (the edge would roll back).
+# The refusals below are RecordedFailures: the edge commits their audit entries and failure
+# counters before answering with the problem.
 
 
 @router.post(
@@ -40,13 +39,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     responses=problems(InvalidCredentials),
     summary="Step 1: username and password; returns a challenge for the second factor",
 )
-async def login(
-    data: LoginRequest, request: Request, session: SessionDep, ctx: ContextDep
-) -> LoginChallenge | JSONResponse:
-    try:
-        return await session_service.login(session, ctx, data)
-    except InvalidCredentials as refusal:
-        return refusal.as_response(request)
+async def login(data: LoginRequest, session: SessionDep, ctx: ContextDep) -> LoginChallenge:
+    return await session_service.login(session, ctx, data)
 
 
 @router.post(
@@ -65,13 +59,8 @@ async def enrol_totp_at_login(data: ChallengeRef, session: SessionDep, ctx: Cont
     responses=problems(InvalidCode, ChallengeExpired, NotAMember),
     summary="Step 2: a TOTP or backup code for the challenge; returns tokens",
 )
-async def verify_login(
-    data: LoginVerify, request: Request, session: SessionDep, ctx: ContextDep
-) -> Tokens | JSONResponse:
-    try:
-        return await session_service.verify(session, ctx, data)
-    except InvalidCode as refusal:
-        return refusal.as_response(request)
+async def verify_login(data: LoginVerify, session: SessionDep, ctx: ContextDep) -> Tokens:
+    return await session_service.verify(session, ctx, data)
 
 
 @router.post(
@@ -80,13 +69,8 @@ async def verify_login(
     responses=problems(InvalidRefreshToken),
     summary="New tokens for a refresh token, which is spent (reusing a spent one ends the session)",
 )
-async def refresh(
-    data: RefreshRequest, request: Request, session: SessionDep, ctx: ContextDep
-) -> Tokens | JSONResponse:
-    try:
-        return await session_service.refresh(session, ctx, data.refresh_token)
-    except InvalidRefreshToken as refusal:
-        return refusal.as_response(request)
+async def refresh(data: RefreshRequest, session: SessionDep, ctx: ContextDep) -> Tokens:
+    return await session_service.refresh(session, ctx, data.refresh_token)
 
 
 @router.post(
