@@ -18,7 +18,7 @@ from .edxml import (
     parse_status,
     parse_tree,
 )
-from .exceptions import MalformedPackage, SigningError
+from .exceptions import ExternalKeyRefused, MalformedPackage, SigningError
 from .model import (
     NAMESPACE,
     SEED_PRIORITIES,
@@ -86,6 +86,7 @@ __all__ = [
     "Code",
     "DocumentPackage",
     "DocumentType",
+    "ExternalKeyRefused",
     "ExternalRsaKey",
     "MalformedPackage",
     "MessageHeader",

@@ -26,3 +26,7 @@ class SigningError(AppError):
     status: ClassVar[int] = 500
     title: ClassVar[str] = "edXML package could not be signed"
     code: ClassVar[str] = "edxml-signing-failed"
+
+
+class ExternalKeyRefused(SigningError):
+    """An operation an external (HSM-held) key cannot do: it only signs, and never shows its private half."""

@@ -47,7 +47,7 @@ from signxml.signer import XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from .edxml import DEFAULT_LIMITS, ParseLimits, Source, parse_tree
-from .exceptions import MalformedPackage, SigningError
+from .exceptions import ExternalKeyRefused, MalformedPackage, SigningError
 from .model import NAMESPACE
 
 DSIG: Final = "http://www.w3.org/2000/09/xmldsig#"
@@ -103,7 +103,7 @@ class ExternalRsaKey(rsa.RSAPrivateKey):
         algorithm: asym_utils.Prehashed | hashes.HashAlgorithm | asym_utils.NoDigestInfo,
     ) -> bytes:
         if not isinstance(padding, PKCS1v15) or not isinstance(algorithm, hashes.HashAlgorithm):
-            raise NotImplementedError("an external RSA key signs PKCS#1 v1.5 over unhashed data only")
+            raise ExternalKeyRefused("an external RSA key signs PKCS#1 v1.5 over unhashed data only")
         return self._sign(data, algorithm)
 
     @property
@@ -114,10 +114,10 @@ class ExternalRsaKey(rsa.RSAPrivateKey):
         return self._public_key
 
     def decrypt(self, ciphertext: bytes, padding: AsymmetricPadding) -> bytes:
-        raise NotImplementedError("an external key only signs")
+        raise ExternalKeyRefused("an external key only signs")
 
     def private_numbers(self) -> rsa.RSAPrivateNumbers:
-        raise NotImplementedError("an external key does not reveal its private half")
+        raise ExternalKeyRefused("an external key does not reveal its private half")
 
     def private_bytes(
         self,
@@ -125,7 +125,7 @@ class ExternalRsaKey(rsa.RSAPrivateKey):
         format: serialization.PrivateFormat,
         encryption_algorithm: serialization.KeySerializationEncryption,
     ) -> bytes:
-        raise NotImplementedError("an external key does not reveal its private half")
+        raise ExternalKeyRefused("an external key does not reveal its private half")
 
     def __copy__(self) -> "ExternalRsaKey":
         return self
