@@ -146,11 +146,3 @@ async def test_bad_query_is_a_problem(service, params, location):
     bad_id = await client.get("/api/v1/registers/not-a-uuid")
     assert bad_id.status_code == 422
     assert bad_id.json()["errors"][0]["location"] == ["path", "register_id"]
-
-
-async def test_health_and_ready(service):
-    client = service.client
-    assert (await client.get("/healthz")).json()["status"] == "ok"
-    ready = await client.get("/readyz")
-    assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}

@@ -7,7 +7,7 @@ from egov_gateway import MIGRATIONS, models
 from egov_gateway.app import create_app
 from egov_gateway.config import Settings
 from kit_bus import inbox
-from kit_bus.testing import DIALECTS, publish, routes_open_without_token, service_under_test
+from kit_bus.testing import DIALECTS, publish, service_under_test
 from kit_contracts import OrgCreated, OrgUpdated, Tier
 from kit_core.testing import REFUSED_CASES
 
@@ -128,22 +128,7 @@ async def test_bad_query_is_a_problem(service, params, location):
     assert [e["location"] for e in response.json()["errors"]] == [location]
 
 
-async def test_health_and_ready(service):
-    client = service.client
-    assert (await client.get("/healthz")).json()["status"] == "ok"
-    ready = await client.get("/readyz")
-    assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
-
-
-REFUSED = list(REFUSED_CASES)
-
-
-async def test_every_route_needs_a_token(service):
-    assert await routes_open_without_token(service.app, service.client) == []
-
-
-@pytest.mark.parametrize("case", REFUSED)
+@pytest.mark.parametrize("case", REFUSED_CASES)
 async def test_a_bad_token_is_refused(service, case):
     await publish(service.bus, [org()])
     headers = service.mint.refused(uuid4(), ["system_admin"])[case]

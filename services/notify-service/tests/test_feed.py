@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kit_bus import dead_letter
-from kit_bus.testing import DIALECTS, publish, routes_open_without_token, service_under_test
+from kit_bus.testing import DIALECTS, publish, service_under_test
 from kit_contracts import NotificationRequested
 from kit_core.testing import REFUSED_CASES
 from notify_service import MIGRATIONS, models
@@ -186,22 +186,7 @@ async def test_bad_query_is_a_problem(service, path, params, location):
     assert [e["location"] for e in problem["errors"]] == [location]
 
 
-async def test_health_and_ready(service):
-    client = service.client
-    assert (await client.get("/healthz")).json()["status"] == "ok"
-    ready = await client.get("/readyz")
-    assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
-
-
-REFUSED = list(REFUSED_CASES)
-
-
-async def test_every_route_needs_a_token(service):
-    assert await routes_open_without_token(service.app, service.client) == []
-
-
-@pytest.mark.parametrize("case", REFUSED)
+@pytest.mark.parametrize("case", REFUSED_CASES)
 async def test_a_bad_token_is_refused(service, case):
     user = uuid4()
     await publish(service.bus, [welcome(user)])
