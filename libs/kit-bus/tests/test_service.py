@@ -159,3 +159,67 @@ async def test_a_refusal_that_keeps_changes_commits_them_and_still_answers_the_p
             assert response.json()["detail"] == "wrong password"
         async with manager._state["sessionmaker"]() as session:
             assert (await session.execute(select(func.count()).select_from(applied))).scalar_one() == 1
+
+
+async def test_a_service_worker_runs_with_the_runtime_and_returns_when_it_stops(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3"
+    await asyncio.to_thread(upgrade, url, MIGRATIONS)
+    settings = ServiceSettings(service_name="probe-service", env="test", database_url=url)
+    rounds: list[int] = []
+    finished = asyncio.Event()
+
+    async def sweeper(runtime) -> None:
+        while True:
+            async with runtime.sessionmaker() as session:
+                rounds.append(
+                    int((await session.execute(select(func.count()).select_from(applied))).scalar_one())
+                )
+            if await runtime.pause(30):  # far longer than the test: only stopping can end the pause
+                finished.set()
+                return
+
+    bus = LocalBus()
+    await bus.start()
+    app = create_service_app(
+        settings, title="probe", description="", routers=[APIRouter()], bus=bus, workers=[sweeper]
+    )
+    async with LifespanManager(app) as manager:
+        runtime = manager._state["runtime"]
+        assert [task.get_name() for task in runtime.tasks] == [
+            "probe-service-outbox-relay",
+            "probe-service-sweeper",
+        ]
+        for _ in range(100):
+            if rounds:
+                break
+            await asyncio.sleep(0.01)
+        assert rounds == [0]
+        assert not finished.is_set()
+    assert finished.is_set()  # it returned at its pause instead of being cancelled
+    await bus.stop()
+
+
+async def test_no_worker_runs_when_workers_are_off(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3"
+    await asyncio.to_thread(upgrade, url, MIGRATIONS)
+    settings = ServiceSettings(service_name="probe-service", env="test", database_url=url)
+    started: list[str] = []
+
+    async def sweeper(runtime) -> None:
+        started.append("yes")
+
+    bus = LocalBus()
+    await bus.start()
+    app = create_service_app(
+        settings,
+        title="probe",
+        description="",
+        routers=[APIRouter()],
+        bus=bus,
+        run_workers=False,
+        workers=[sweeper],
+    )
+    async with LifespanManager(app):
+        await asyncio.sleep(0.05)
+    assert started == []
+    await bus.stop()

@@ -8,7 +8,7 @@ from .kafka import KafkaBus
 from .local import LocalBus
 from .metrics import BusCollector
 from .relay import OutboxRelay
-from .runtime import Runtime, make_bus, open_runtime
+from .runtime import Runtime, Worker, make_bus, open_runtime
 from .tables import dead_letter, inbox
 from .tables import metadata as bus_metadata
 from .tables import outbox as outbox_table
@@ -29,6 +29,7 @@ __all__ = [
     "RetryPolicy",
     "Runtime",
     "Sink",
+    "Worker",
     "bus_metadata",
     "dead_letter",
     "inbox",

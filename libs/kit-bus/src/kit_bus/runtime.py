@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -51,6 +51,11 @@ def make_bus(
     return LocalBus()
 
 
+Worker = Callable[["Runtime"], Coroutine[Any, Any, None]]
+"""A service's own background loop (sweeps, senders): started with the relay when workers run; it
+returns when ``runtime.pause(...)`` says the runtime is stopping."""
+
+
 @dataclass
 class Runtime:
     service: str
@@ -61,6 +66,16 @@ class Runtime:
     consumer: Consumer | None
     collector: BusCollector
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def pause(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True as soon as the runtime is stopping (a worker's loop then returns).
+
+        Workers stop at a pause instead of being cancelled mid-query, like the relay.
+        """
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        return self.stopping.is_set()
 
     def readiness(self) -> dict[str, Check]:
         async def database() -> None:
@@ -90,6 +105,7 @@ async def open_runtime(
     relay_poll_seconds: float = 1.0,
     retry: RetryPolicy | None = None,
     extra_topics: Sequence[str] = (),
+    workers: Sequence[Worker] = (),
 ) -> AsyncIterator[Runtime]:
     install_commit_hook()
     engine = make_engine(url=database_url, pool_size=pool_size, echo=echo)
@@ -137,6 +153,9 @@ async def open_runtime(
             await active_bus.start()
         if run_workers:
             runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{service}-outbox-relay"))
+            for worker in workers:
+                name = f"{service}-{getattr(worker, '__name__', 'worker')}"
+                runtime.tasks.append(asyncio.create_task(worker(runtime), name=name))
         log.info("runtime.started", service=service, bus=type(active_bus).__name__, workers=run_workers)
         yield runtime
     finally:
@@ -145,6 +164,7 @@ async def open_runtime(
         # The relay is asked to stop at its next pause rather than cancelled mid-query: a cancelled
         # aiosqlite call leaves its worker thread to report to a loop that may be gone.
         relay.stop()
+        runtime.stopping.set()
         for task in runtime.tasks:
             if not await _bounded(asyncio.shield(task), f"{service}: task {task.get_name()}"):
                 task.cancel()
@@ -175,6 +195,7 @@ def open_service_runtime(
     handlers: Mapping[type[Event], Handler] | None,
     bus: EventBus | None = None,
     run_workers: bool = True,
+    workers: Sequence[Worker] = (),
 ) -> contextlib.AbstractAsyncContextManager[Runtime]:
     """``open_runtime`` bound to a service's settings: the one place settings meet the bus."""
     return open_runtime(
@@ -192,4 +213,5 @@ def open_service_runtime(
         echo=settings.db_echo,
         relay_batch=settings.relay_batch,
         relay_poll_seconds=settings.relay_poll_seconds,
+        workers=workers,
     )

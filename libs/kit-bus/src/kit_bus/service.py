@@ -29,7 +29,7 @@ from kit_db import install_db_error_handlers
 
 from .bus import EventBus
 from .consumer import Handler
-from .runtime import open_service_runtime
+from .runtime import Worker, open_service_runtime
 
 
 def route_id(route: APIRoute) -> str:
@@ -46,6 +46,7 @@ def create_service_app(
     bus: EventBus | None = None,
     run_workers: bool = True,
     verifier: JwksVerifier | None = None,
+    workers: Sequence[Worker] = (),
 ) -> FastAPI:
     registry = CollectorRegistry()
 
@@ -53,7 +54,9 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with contextlib.AsyncExitStack() as stack:
             runtime = await stack.enter_async_context(
-                open_service_runtime(settings, handlers=handlers, bus=bus, run_workers=run_workers)
+                open_service_runtime(
+                    settings, handlers=handlers, bus=bus, run_workers=run_workers, workers=workers
+                )
             )
             tokens = verifier
             if tokens is None:

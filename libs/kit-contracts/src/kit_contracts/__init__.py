@@ -2,20 +2,66 @@
 
 from . import topics
 from .base import Event
-from .identity import AuthEventRecorded, UserCreated
+from .docs import (
+    Confidentiality,
+    DocumentApproved,
+    DocumentCreated,
+    DocumentEvent,
+    DocumentIssued,
+    DocumentRecalled,
+    DocumentReplaced,
+    DocumentSigned,
+    DocumentSubmitted,
+    DocumentSummary,
+    FileRef,
+    IncomingReceived,
+    IncomingRegistered,
+    IncomingReturned,
+    Urgency,
+)
+from .identity import AuthEventRecorded, Membership, UserCreated, UserUpdated
 from .notify import NotificationRequested
 from .registry import BY_TYPE, EVENTS
-from .routing import OrgCreated, OrgUpdated, Tier
+from .routing import (
+    BusinessType,
+    DeliveryCreated,
+    DeliveryStatusChanged,
+    OrgCreated,
+    OrgUpdated,
+    StatusCode,
+    Tier,
+)
 
 __all__ = [
     "BY_TYPE",
     "EVENTS",
     "AuthEventRecorded",
+    "BusinessType",
+    "Confidentiality",
+    "DeliveryCreated",
+    "DeliveryStatusChanged",
+    "DocumentApproved",
+    "DocumentCreated",
+    "DocumentEvent",
+    "DocumentIssued",
+    "DocumentRecalled",
+    "DocumentReplaced",
+    "DocumentSigned",
+    "DocumentSubmitted",
+    "DocumentSummary",
     "Event",
+    "FileRef",
+    "IncomingReceived",
+    "IncomingRegistered",
+    "IncomingReturned",
+    "Membership",
     "NotificationRequested",
     "OrgCreated",
     "OrgUpdated",
+    "StatusCode",
     "Tier",
+    "Urgency",
     "UserCreated",
+    "UserUpdated",
     "topics",
 ]

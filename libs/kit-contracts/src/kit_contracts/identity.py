@@ -6,10 +6,19 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import topics
 from .base import Event
+
+
+class Membership(BaseModel):
+    """A user's roles in one agency: system_admin, agency_admin, clerk, leader, specialist."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    org_id: UUID
+    roles: list[str] = Field(default_factory=list)
 
 
 class UserCreated(Event):
@@ -19,7 +28,29 @@ class UserCreated(Event):
     user_id: UUID
     username: str = Field(max_length=64)
     full_name: str = Field(max_length=255)
-    org_id: UUID | None = None
+    org_id: UUID | None = Field(default=None, description="the agency the user was created in")
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=16, description="E.164, e.g. +84912345678")
+    active: bool = True
+    memberships: list[Membership] = Field(default_factory=list)
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class UserUpdated(Event):
+    """The user's new state after any change of contacts, roles, memberships or status (a full snapshot)."""
+
+    event_type: ClassVar[str] = "identity.user.updated.v1"
+    topic: ClassVar[str] = topics.IDENTITY_USER
+
+    user_id: UUID
+    username: str = Field(max_length=64)
+    full_name: str = Field(max_length=255)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=16)
+    active: bool = True
+    memberships: list[Membership] = Field(default_factory=list)
 
     def subject(self) -> str:
         return str(self.user_id)

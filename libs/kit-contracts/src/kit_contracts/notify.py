@@ -17,8 +17,19 @@ class NotificationRequested(Event):
 
     request_id: UUID
     kind: str = Field(max_length=64, description="what happened, e.g. user.welcome, document.arrived")
-    user_ids: list[UUID] = Field(default_factory=list)
-    org_id: UUID | None = None
+    user_ids: list[UUID] = Field(default_factory=list, description="people to tell, by identity's user id")
+    org_id: UUID | None = Field(default=None, description="the agency the request is about")
+    org_roles: list[str] = Field(
+        default_factory=list,
+        description="also tell every active user holding one of these roles in org_id (e.g. clerk, leader)",
+    )
+    channels: list[str] | None = Field(
+        default=None, description="only these channels (sms, email, in_app, webhook); none: by preference"
+    )
+    phone: str | None = Field(
+        default=None, max_length=16, description="send the SMS here (E.164), not to the user's number on file"
+    )
+    email: str | None = Field(default=None, max_length=254, description="send the e-mail here, not on file")
     data: dict[str, Any] = Field(default_factory=dict)
     idempotency_key: str = Field(max_length=200)
     critical: bool = Field(default=False, description="ignores quiet hours (OTP codes, Hỏa tốc documents)")

@@ -7,16 +7,41 @@ from pathlib import Path
 from typing import Final
 
 from .base import Event
-from .identity import AuthEventRecorded, UserCreated
+from .docs import (
+    DocumentApproved,
+    DocumentCreated,
+    DocumentIssued,
+    DocumentRecalled,
+    DocumentReplaced,
+    DocumentSigned,
+    DocumentSubmitted,
+    IncomingReceived,
+    IncomingRegistered,
+    IncomingReturned,
+)
+from .identity import AuthEventRecorded, UserCreated, UserUpdated
 from .notify import NotificationRequested
-from .routing import OrgCreated, OrgUpdated
+from .routing import DeliveryCreated, DeliveryStatusChanged, OrgCreated, OrgUpdated
 
 EVENTS: Final[tuple[type[Event], ...]] = (
     OrgCreated,
     OrgUpdated,
     UserCreated,
+    UserUpdated,
     AuthEventRecorded,
     NotificationRequested,
+    DocumentCreated,
+    DocumentSubmitted,
+    DocumentApproved,
+    DocumentSigned,
+    DocumentIssued,
+    DocumentRecalled,
+    DocumentReplaced,
+    IncomingReceived,
+    IncomingRegistered,
+    IncomingReturned,
+    DeliveryCreated,
+    DeliveryStatusChanged,
 )
 BY_TYPE: Final[dict[str, type[Event]]] = {e.event_type: e for e in EVENTS}
 

@@ -6,8 +6,10 @@ ROUTING_ORG: Final = "routing.org.v1"
 IDENTITY_USER: Final = "identity.user.v1"
 IDENTITY_AUTH: Final = "identity.auth.v1"
 NOTIFY_REQUEST: Final = "notify.request.v1"
+DOCS_DOCUMENT: Final = "docs.document.v1"
+ROUTING_DELIVERY: Final = "routing.delivery.v1"
 
-ALL: Final = (ROUTING_ORG, IDENTITY_USER, IDENTITY_AUTH, NOTIFY_REQUEST)
+ALL: Final = (ROUTING_ORG, IDENTITY_USER, IDENTITY_AUTH, NOTIFY_REQUEST, DOCS_DOCUMENT, ROUTING_DELIVERY)
 
 
 def dlq(topic: str) -> str:

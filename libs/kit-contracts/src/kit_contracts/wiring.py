@@ -9,24 +9,64 @@ from __future__ import annotations
 from typing import Final
 
 from .base import Event
-from .identity import AuthEventRecorded, UserCreated
+from .docs import (
+    DocumentApproved,
+    DocumentCreated,
+    DocumentIssued,
+    DocumentRecalled,
+    DocumentReplaced,
+    DocumentSigned,
+    DocumentSubmitted,
+    IncomingReceived,
+    IncomingRegistered,
+    IncomingReturned,
+)
+from .identity import AuthEventRecorded, UserCreated, UserUpdated
 from .notify import NotificationRequested
-from .routing import OrgCreated, OrgUpdated
+from .routing import DeliveryCreated, DeliveryStatusChanged, OrgCreated, OrgUpdated
 
 DIRECTORY_REPLICAS: Final = frozenset({"identity-service", "docs-service", "egov-gateway"})
+NONE: Final[frozenset[str]] = frozenset()
 
 PRODUCED_BY: Final[dict[type[Event], frozenset[str]]] = {
     OrgCreated: frozenset({"routing-service"}),
     OrgUpdated: frozenset({"routing-service"}),
     UserCreated: frozenset({"identity-service"}),
+    UserUpdated: frozenset({"identity-service"}),
     AuthEventRecorded: frozenset({"identity-service"}),
     NotificationRequested: frozenset({"identity-service"}),
+    DocumentCreated: frozenset({"docs-service"}),
+    DocumentSubmitted: frozenset({"docs-service"}),
+    DocumentApproved: frozenset({"docs-service"}),
+    DocumentSigned: frozenset({"docs-service"}),
+    DocumentIssued: frozenset({"docs-service"}),
+    DocumentRecalled: frozenset({"docs-service"}),
+    DocumentReplaced: frozenset({"docs-service"}),
+    IncomingReceived: frozenset({"docs-service"}),
+    IncomingRegistered: frozenset({"docs-service"}),
+    IncomingReturned: frozenset({"docs-service"}),
+    DeliveryCreated: frozenset({"routing-service"}),
+    DeliveryStatusChanged: frozenset({"routing-service"}),
 }
 
 CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     OrgCreated: DIRECTORY_REPLICAS,
     OrgUpdated: DIRECTORY_REPLICAS,
-    UserCreated: frozenset(),
-    AuthEventRecorded: frozenset(),  # for a security dashboard or SIEM export, later
+    UserCreated: frozenset({"notify-service"}),  # notify keeps who is who: contacts and roles per agency
+    UserUpdated: frozenset({"notify-service"}),
+    AuthEventRecorded: NONE,  # for a security dashboard or SIEM export, later
     NotificationRequested: frozenset({"notify-service"}),
+    # The outgoing lifecycle: audit and partner webhooks will subscribe; no service acts on it yet.
+    DocumentCreated: NONE,
+    DocumentSubmitted: NONE,
+    DocumentApproved: NONE,
+    DocumentSigned: NONE,
+    DocumentIssued: frozenset({"routing-service"}),  # routing dispatches only what was issued
+    DocumentRecalled: frozenset({"routing-service"}),  # recall deliveries to every recipient
+    DocumentReplaced: NONE,
+    IncomingReceived: frozenset({"routing-service"}),  # status 01
+    IncomingRegistered: frozenset({"routing-service"}),  # status 03
+    IncomingReturned: frozenset({"routing-service"}),  # status 02
+    DeliveryCreated: frozenset({"docs-service"}),  # the incoming copy; egov-gateway will take external ones
+    DeliveryStatusChanged: NONE,  # docs shows it on the outgoing document later; webhooks subscribe
 }
