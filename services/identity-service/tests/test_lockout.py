@@ -7,6 +7,7 @@ import asyncio
 import statistics
 import time
 
+import httpx
 import pytest
 from identity_harness import PASSWORD, PROVINCE, bearer
 
@@ -173,3 +174,73 @@ async def test_parallel_guesses_neither_escape_the_lock_nor_fork_the_audit_chain
     assert (await identity.login("minh.lq")).status_code == 401  # still locked
     async with identity.session() as session:
         assert (await audit_service.verify(session)).intact
+
+
+@pytest.mark.parametrize("overrides", [{"ip_window_max_failures": 6, "ip_window_seconds": 300}])
+async def test_one_address_spraying_many_accounts_must_wait_and_others_are_not_affected(identity):
+    province = await identity.agency(PROVINCE)
+    admin = await identity.admin(province)
+    for name in ("an.nv", "binh.tt"):
+        await identity.user(name, province)
+    secret, _ = await identity.enrol("an.nv")
+    # Six failures spread over accounts (none of them reaches its own lock) and an unknown username.
+    await fail(identity, "an.nv", 2)
+    await fail(identity, "binh.tt", 2)
+    await fail(identity, "khong.co", 2)
+    entries = len(await identity.audit())
+
+    refused = await identity.login("an.nv")  # even the right password, from this address
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/too-many-attempts")
+    assert "địa chỉ mạng này" in refused.json()["detail"]
+    assert 300 <= int(refused.headers["Retry-After"]) <= 420
+    assert len(await identity.audit()) == entries  # a flood adds nothing to the audit chain
+
+    # Another address is not affected: the right password and code still sign in from there.
+    elsewhere = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=identity.client._transport.app, client=("10.20.30.40", 5000)),
+        base_url=identity.client.base_url,
+    )
+    async with elsewhere:
+        identity.tick(30)
+        challenge = await elsewhere.post(
+            "/api/v1/auth/login", json={"username": "an.nv", "password": PASSWORD}
+        )
+        assert challenge.status_code == 200, challenge.text
+        tokens = await elsewhere.post(
+            "/api/v1/auth/login/verify",
+            json={
+                "challenge_id": challenge.json()["challenge_id"],
+                "factor": "totp",
+                "code": identity.code(secret),
+            },
+        )
+        assert tokens.status_code == 200, tokens.text
+
+    blocks = await identity.client.get("/api/v1/auth/ip-blocks", headers=bearer(admin))
+    assert blocks.status_code == 200, blocks.text
+    assert [(b["ip"], b["failures"]) for b in blocks.json()] == [("127.0.0.1", 6)]
+
+    identity.tick(300 + 60)  # the window has passed: the address may try again
+    assert (await identity.login("binh.tt")).status_code == 200
+
+
+@pytest.mark.parametrize("overrides", [{"ip_window_max_failures": 3}])
+async def test_only_a_system_administrator_lifts_an_address_block_and_it_is_audited(identity):
+    province = await identity.agency(PROVINCE)
+    admin = await identity.admin(province)
+    agency_admin = await identity.admin(province, "giang.ht", ["agency_admin"])
+    await identity.user("an.nv", province)
+    await fail(identity, "an.nv", 3)
+    assert (await identity.login("an.nv")).status_code == 429
+
+    denied = await identity.client.delete("/api/v1/auth/ip-blocks/127.0.0.1", headers=bearer(agency_admin))
+    assert denied.status_code == 403
+    assert (await identity.login("an.nv")).status_code == 429
+    cleared = await identity.client.delete("/api/v1/auth/ip-blocks/127.0.0.1", headers=bearer(admin))
+    assert cleared.status_code == 204
+    assert (await identity.login("an.nv")).status_code == 200
+    [entry] = [e for e in await identity.audit() if e.kind == "ip.unblocked"]
+    assert entry.detail["unblocked_ip"] == "127.0.0.1"
+    assert (await identity.client.get("/api/v1/auth/ip-blocks", headers=bearer(admin))).json() == []

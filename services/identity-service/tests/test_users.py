@@ -277,3 +277,52 @@ async def test_health_ready_metrics(identity):
     metrics = (await client.get("/metrics")).text
     assert "bus_outbox_backlog" in metrics
     assert 'http_requests_total{method="GET",route="/readyz",status="200"}' in metrics
+
+
+async def test_every_change_publishes_the_users_new_snapshot(identity):
+    """notify-service resolves "the clerks of an agency" and addresses from these events alone."""
+    province, district = await identity.agency(PROVINCE), await identity.agency(DISTRICT)
+    admin = await identity.admin(province)
+    created = await identity.client.post(
+        "/api/v1/users",
+        json={
+            "username": "hanh.pt",
+            "full_name": "Phạm Thị Hạnh",
+            "agency_id": str(district),
+            "roles": ["clerk"],
+            "email": "hanh.pt@kimson.ninhbinh.gov.vn",
+            "phone": "0912 000 111",
+        },
+        headers=bearer(admin),
+    )
+    user_id = created.json()["id"]
+    [event] = [e for e in await identity.outbox("identity.user.created.v1") if e["username"] == "hanh.pt"]
+    assert event["email"] == "hanh.pt@kimson.ninhbinh.gov.vn"
+    assert event["phone"] == "+84912000111"
+    assert event["active"] is True
+    assert event["memberships"] == [{"org_id": str(district), "roles": ["clerk"]}]
+
+    await identity.client.patch(
+        f"/api/v1/users/{user_id}", json={"phone": "0987 654 321"}, headers=bearer(admin)
+    )
+    await identity.client.put(
+        f"/api/v1/users/{user_id}/memberships/{province}", json={"roles": ["leader"]}, headers=bearer(admin)
+    )
+    await identity.client.post(f"/api/v1/users/{user_id}/disable", headers=bearer(admin))
+    snapshots = [e for e in await identity.outbox("identity.user.updated.v1") if e["user_id"] == user_id]
+    assert [(e["phone"], e["active"], e["memberships"]) for e in snapshots] == [
+        ("+84987654321", True, [{"org_id": str(district), "roles": ["clerk"]}]),
+        (
+            "+84987654321",
+            True,
+            sorted(
+                [
+                    {"org_id": str(district), "roles": ["clerk"]},
+                    {"org_id": str(province), "roles": ["leader"]},
+                ],
+                key=lambda m: m["org_id"],
+            ),
+        ),
+        ("+84987654321", False, snapshots[-1]["memberships"]),
+    ]
+    assert len(snapshots[-1]["memberships"]) == 2

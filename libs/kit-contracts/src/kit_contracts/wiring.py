@@ -34,7 +34,7 @@ PRODUCED_BY: Final[dict[type[Event], frozenset[str]]] = {
     UserCreated: frozenset({"identity-service"}),
     UserUpdated: frozenset({"identity-service"}),
     AuthEventRecorded: frozenset({"identity-service"}),
-    NotificationRequested: frozenset({"identity-service"}),
+    NotificationRequested: frozenset({"identity-service", "docs-service"}),
     DocumentCreated: frozenset({"docs-service"}),
     DocumentSubmitted: frozenset({"docs-service"}),
     DocumentApproved: frozenset({"docs-service"}),

@@ -46,6 +46,9 @@ class ServiceSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Proxies whose X-Forwarded-For names the real client (uvicorn's forwarded_allow_ips): the local
+    # nginx by default; "*" where only the gateway can reach the service (k8s network policies).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_development(self) -> ServiceSettings:

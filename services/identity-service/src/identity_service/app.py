@@ -6,7 +6,9 @@ from kit_core import Clock, JwksVerifier, SystemClock
 
 from .agency.handlers import HANDLERS
 from .config import Settings
+from .housekeeping.service import housekeeping
 from .jwks.endpoints import router as jwks_router
+from .lockout.endpoints import ip_router as ip_block_router
 from .lockout.endpoints import router as lockout_router
 from .otp.endpoints import router as otp_router
 from .password.endpoints import router as password_router
@@ -23,6 +25,7 @@ def create_app(
     verifier: JwksVerifier | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     app = create_service_app(
         settings,
         title="identity-service",
@@ -31,13 +34,22 @@ def create_app(
             "access tokens (JWT, EdDSA/ES256) every service verifies from /.well-known/jwks.json; "
             "refresh tokens that rotate; lockouts; a hash-chained audit log."
         ),
-        routers=[session_router, otp_router, password_router, user_router, lockout_router, jwks_router],
+        routers=[
+            session_router,
+            otp_router,
+            password_router,
+            user_router,
+            lockout_router,
+            ip_block_router,
+            jwks_router,
+        ],
         handlers=HANDLERS,
         bus=bus,
         run_workers=run_workers,
         verifier=verifier,
+        workers=[housekeeping.worker(settings, clock)],
     )
     # Plain values, not resources: the runtime (engine, bus) still lives only in the lifespan.
     app.state.settings = settings
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
     return app

@@ -57,6 +57,20 @@ class Settings(ServiceSettings):
     )
     user_window_seconds: int = 15 * 60
     user_window_max_failures: int = Field(default=10, ge=1)
+    ip_window_seconds: int = Field(default=15 * 60, ge=60)
+    ip_window_max_failures: int = Field(
+        default=100,
+        ge=0,
+        description="failed or refused logins from one client address per window before it must wait "
+        "(0: no per-IP limit); generous, since a whole office may share one address",
+    )
+
+    housekeeping_interval_seconds: float = Field(default=3600, gt=0)
+    housekeeping_retention_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=0,
+        description="ended sessions, spent tokens, old challenges and reset links are kept this long",
+    )
 
     signing_algorithm: Literal["EdDSA", "ES256"] = "EdDSA"
     access_token_ttl_seconds: int = Field(default=10 * 60, ge=30)

@@ -13,3 +13,12 @@ class Lockout(BaseModel):
     lockouts: int = Field(description="locks so far; each lasts twice as long as the one before, capped")
     recent_failures: int = Field(description="failures inside the per-user sliding window")
     window_seconds: int
+
+
+class IpBlock(BaseModel):
+    """A client address whose failed logins fill the per-IP window: it waits until they age out."""
+
+    ip: str
+    failures: int = Field(description="failed or refused logins from it in the window")
+    window_seconds: int
+    last_failure_minute: datetime

@@ -7,7 +7,14 @@
    ``user_window_seconds`` refuse further attempts until the oldest ages out.
 
 Attempts refused by a lock are not checked and do not count, so hammering a locked account neither
-extends the lock nor learns whether the password was right. (The per-IP layer comes later.)
+extends the lock nor learns whether the password was right.
+
+3. a per-address limit: failed or refused attempts (unknown users, wrong passwords or codes, locked
+   accounts) from one client address, counted per minute; ``ip_window_max_failures`` of them in
+   ``ip_window_seconds`` make that address wait (429 with Retry-After) until the oldest ages out,
+   whatever username it tries, so spraying passwords across many accounts stops too. The limit is
+   generous because a whole office may sit behind one address; the address is the one the trusted
+   proxy names (``forwarded_allow_ips``).
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ from identity_service import models
 from identity_service.audit.service import audit as audit_service
 from identity_service.dependencies import Context
 
-from .repository import LockoutRepository
-from .schemas import Lockout
+from .repository import IpFailureRepository, LockoutRepository
+from .schemas import IpBlock, Lockout
 
 Refusal = Literal["locked", "window"]
 
@@ -124,4 +131,51 @@ class LockoutService:
         )
 
 
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+class IpLimitService:
+    def _since(self, ctx: Context) -> datetime:
+        # Whole minutes: a bucket counts while any part of it is inside the window.
+        return _minute(ctx.now() - timedelta(seconds=ctx.settings.ip_window_seconds))
+
+    async def refused_until(self, session: AsyncSession, ctx: Context) -> datetime | None:
+        """When the caller's address may try again, if it has used up its window; None if it may now."""
+        limit = ctx.settings.ip_window_max_failures
+        if not limit or not ctx.ip:
+            return None
+        repo, since = IpFailureRepository(session), self._since(ctx)
+        if await repo.failures(ctx.ip, since=since) < limit:
+            return None
+        oldest = await repo.oldest_since(ctx.ip, since=since) or _minute(ctx.now())
+        return oldest + timedelta(seconds=ctx.settings.ip_window_seconds + 60)
+
+    async def record_failure(self, session: AsyncSession, ctx: Context) -> None:
+        if ctx.settings.ip_window_max_failures and ctx.ip:
+            await IpFailureRepository(session).add_failure(ctx.ip, bucket=_minute(ctx.now()))
+
+    async def blocked(self, session: AsyncSession, ctx: Context, *, limit: int) -> list[IpBlock]:
+        window = ctx.settings.ip_window_seconds
+        rows = await IpFailureRepository(session).busiest(
+            since=self._since(ctx), at_least=ctx.settings.ip_window_max_failures or 1, limit=limit
+        )
+        return [
+            IpBlock(ip=ip, failures=n, window_seconds=window, last_failure_minute=last)
+            for ip, n, last in rows
+        ]
+
+    async def clear(self, session: AsyncSession, ctx: Context, ip: str, *, actor_id: UUID) -> int:
+        cleared = await IpFailureRepository(session).clear(ip)
+        await audit_service.record(
+            session, ctx, "ip.unblocked", actor_id=actor_id, unblocked_ip=ip, buckets=cleared
+        )
+        return cleared
+
+    async def prune(self, session: AsyncSession, ctx: Context) -> int:
+        """Drop buckets no window can reach any more (the cleanup worker)."""
+        return await IpFailureRepository(session).prune(before=self._since(ctx))
+
+
 lockout = LockoutService()
+ip_limit = IpLimitService()

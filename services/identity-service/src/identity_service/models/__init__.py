@@ -4,6 +4,7 @@ from .auth_audit import AuthAudit, AuthAuditHead
 from .auth_session import AuthSession
 from .backup_code import BackupCode
 from .base import Base
+from .ip_failure import IpFailure
 from .login_challenge import LoginChallenge
 from .membership import Membership, Role
 from .password_reset import PasswordReset
@@ -21,6 +22,7 @@ __all__ = [
     "AuthSession",
     "BackupCode",
     "Base",
+    "IpFailure",
     "LoginChallenge",
     "Membership",
     "PasswordReset",

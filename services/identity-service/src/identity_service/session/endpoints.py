@@ -15,6 +15,7 @@ from .exceptions import (
     InvalidRefreshToken,
     NotAMember,
     SessionEnded,
+    TooManyAttempts,
 )
 from .schemas import (
     ChallengeRef,
@@ -36,7 +37,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 @router.post(
     "/login",
     response_model=LoginChallenge,
-    responses=problems(InvalidCredentials),
+    responses=problems(InvalidCredentials, TooManyAttempts),
     summary="Step 1: username and password; returns a challenge for the second factor",
 )
 async def login(data: LoginRequest, session: SessionDep, ctx: ContextDep) -> LoginChallenge:
@@ -56,7 +57,7 @@ async def enrol_totp_at_login(data: ChallengeRef, session: SessionDep, ctx: Cont
 @router.post(
     "/login/verify",
     response_model=Tokens,
-    responses=problems(InvalidCode, ChallengeExpired, NotAMember),
+    responses=problems(InvalidCode, ChallengeExpired, NotAMember, TooManyAttempts),
     summary="Step 2: a TOTP or backup code for the challenge; returns tokens",
 )
 async def verify_login(data: LoginVerify, session: SessionDep, ctx: ContextDep) -> Tokens:

@@ -1,5 +1,8 @@
+import math
+from datetime import datetime
+
 from identity_service.audit.exceptions import RecordedFailure
-from kit_core import Conflict, Forbidden, Unauthorized
+from kit_core import AppError, Conflict, Forbidden, Unauthorized
 
 # One message for an unknown user, a wrong password, a locked or a disabled account (as Keycloak
 # does): the answer must not tell an attacker which usernames exist or which accounts are locked.
@@ -44,3 +47,23 @@ class NotAMember(Forbidden):
 class EnrolmentNotAllowed(Conflict):
     title = "TOTP enrolment not allowed here"
     code = "enrolment-not-allowed"
+
+
+class TooManyAttempts(AppError):
+    """The per-address layer: this client address failed too often; it says when to try again."""
+
+    status = 429
+    title = "Too many failed logins from this address"
+    code = "too-many-attempts"
+
+    def __init__(self, *, until: datetime, now: datetime) -> None:
+        self.retry_after = max(1, math.ceil((until - now).total_seconds()))
+        minutes = math.ceil(self.retry_after / 60)
+        super().__init__(
+            f"Có quá nhiều lần đăng nhập không thành công từ địa chỉ mạng này. Vui lòng thử lại sau {minutes} "
+            "phút, hoặc liên hệ quản trị hệ thống.",
+            retry_after=self.retry_after,
+        )
+
+    def response_headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}

@@ -20,6 +20,7 @@ from identity_service.audit.service import audit as audit_service
 from identity_service.crypto import new_token, token_hash
 from identity_service.dependencies import Context
 from identity_service.jwks.service import jwks as jwks_service
+from identity_service.lockout.service import ip_limit
 from identity_service.lockout.service import lockout as lockout_service
 from identity_service.otp.repository import TotpRepository
 from identity_service.otp.schemas import TotpEnrolment
@@ -28,7 +29,7 @@ from identity_service.otp.service import factors as factor_service
 from identity_service.otp.service import totp as totp_service
 from identity_service.password.service import password as password_service
 from identity_service.user.repository import UserRepository
-from kit_core import new_id
+from kit_core import get_logger, new_id
 
 from .dependencies import Principal
 from .exceptions import (
@@ -41,9 +42,12 @@ from .exceptions import (
     InvalidRefreshToken,
     NotAMember,
     SessionEnded,
+    TooManyAttempts,
 )
 from .repository import ChallengeRepository, RefreshTokenRepository, SessionRepository
 from .schemas import AgencyRoles, LoginChallenge, LoginRequest, LoginVerify, Tokens
+
+log = get_logger(__name__)
 
 CHALLENGE_GONE = "Phiên đăng nhập đã hết hạn hoặc đã thử quá số lần cho phép; hãy nhập lại mật khẩu."
 REFRESH_FAILED = "Phiên làm việc không còn hiệu lực; hãy đăng nhập lại."
@@ -66,13 +70,23 @@ def agencies_of(user: models.User) -> dict[UUID, AgencyRoles]:
 
 
 class SessionService:
+    async def _address_may_try(self, session: AsyncSession, ctx: Context, *, step: str) -> None:
+        """The per-address layer, checked before any work: a refused address costs no argon2 hash and
+        adds nothing to the audit chain (a flood must not serialise on its head), only a log line."""
+        until = await ip_limit.refused_until(session, ctx)
+        if until is not None:
+            log.warning("login.address_refused", ip=ctx.ip, step=step, until=until.isoformat())
+            raise TooManyAttempts(until=until, now=ctx.now())
+
     async def login(self, session: AsyncSession, ctx: Context, data: LoginRequest) -> LoginChallenge:
         """Step one. Every refusal looks the same and costs one argon2 verification."""
         s = ctx.settings
         username = data.username.strip().lower()[:64]
+        await self._address_may_try(session, ctx, step="password")
         user = await UserRepository(session).by_username(username)
         if user is None:
             await password_service.verify(s, None, data.password)
+            await ip_limit.record_failure(session, ctx)
             await audit_service.record(
                 session, ctx, "login.failed", username=username, step="password", reason="unknown_user"
             )
@@ -80,11 +94,13 @@ class SessionService:
         ok, rehashed = await password_service.verify(s, user.password_hash, data.password)
         refusal = "disabled" if not user.active else await lockout_service.refusal(session, ctx, user)
         if refusal is not None:  # not evaluated, not counted: the password's correctness stays unknown
+            await ip_limit.record_failure(session, ctx)
             await audit_service.record(
                 session, ctx, "login.refused", user=user, step="password", reason=refusal
             )
             raise InvalidCredentials(LOGIN_FAILED)
         if not ok:
+            await ip_limit.record_failure(session, ctx)
             await lockout_service.record_failure(
                 session, ctx, user, "login.failed", step="password", reason="password"
             )
@@ -150,8 +166,10 @@ class SessionService:
         user = await UserRepository(session).loaded(user_id) if user_id else None
         if user is None:
             raise ChallengeExpired(CHALLENGE_GONE)
+        await self._address_may_try(session, ctx, step="factor")
         refusal = "disabled" if not user.active else await lockout_service.refusal(session, ctx, user)
         if refusal is not None:  # the code is not even checked: a locked account never confirms a right one
+            await ip_limit.record_failure(session, ctx)
             await audit_service.record(
                 session, ctx, "login.refused", user=user, step="factor", factor=data.factor, reason=refusal
             )
@@ -161,6 +179,7 @@ class SessionService:
         else:
             check = await backup_code_service.use(session, ctx, user, data.code)
         if not check.ok:
+            await ip_limit.record_failure(session, ctx)
             await lockout_service.record_failure(
                 session, ctx, user, "login.failed", step="factor", factor=data.factor, reason=check.reason
             )

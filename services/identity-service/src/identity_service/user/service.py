@@ -24,12 +24,36 @@ from identity_service.password.service import password as password_service
 from identity_service.session.dependencies import Principal
 from identity_service.session.repository import SessionRepository
 from kit_bus import outbox
-from kit_contracts import NotificationRequested, UserCreated
+from kit_contracts import Membership, NotificationRequested, UserCreated, UserUpdated
 from kit_core import new_id
 
 from .exceptions import NotAllowed, NotOnYourself, UnknownAgency, UsernameTaken, UserNotFound
 from .repository import MembershipRepository, UserRepository
 from .schemas import UserCreate, UserUpdate
+
+
+def memberships(user: models.User) -> list[Membership]:
+    """The user's roles grouped per agency, as the user events carry them."""
+    by_agency: dict[UUID, list[str]] = {}
+    for membership in user.memberships:
+        by_agency.setdefault(membership.agency_id, []).append(str(membership.role))
+    return [
+        Membership(org_id=agency_id, roles=sorted(roles))
+        for agency_id, roles in sorted(by_agency.items(), key=lambda item: str(item[0]))
+    ]
+
+
+def updated(user: models.User) -> UserUpdated:
+    """The snapshot other services replicate (notify-service resolves recipients and addresses from it)."""
+    return UserUpdated(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        email=user.email,
+        phone=user.phone,
+        active=user.active,
+        memberships=memberships(user),
+    )
 
 
 class UserService:
@@ -126,9 +150,19 @@ class UserService:
         await MembershipRepository(session).replace_roles(
             user_id=user.id, agency_id=agency.id, roles=data.roles, at=now
         )
+        created = await self.get(session, user.id)
         await outbox.add(
             session,
-            UserCreated(user_id=user.id, username=user.username, full_name=user.full_name, org_id=agency.id),
+            UserCreated(
+                user_id=user.id,
+                username=user.username,
+                full_name=user.full_name,
+                org_id=agency.id,
+                email=user.email,
+                phone=user.phone,
+                active=user.active,
+                memberships=memberships(created),
+            ),
         )
         await outbox.add(
             session,
@@ -163,7 +197,9 @@ class UserService:
             setattr(user, field, value)
         user.updated_at = ctx.now()
         await session.flush()
-        return await self.get(session, user.id)
+        user = await self.get(session, user.id)
+        await outbox.add(session, updated(user))
+        return user
 
     async def set_active(
         self, session: AsyncSession, ctx: Context, user_id: UUID, *, active: bool, actor: Principal
@@ -181,7 +217,9 @@ class UserService:
         await audit_service.record(
             session, ctx, "user.enabled" if active else "user.disabled", user=user, actor_id=actor.user_id
         )
-        return await self.get(session, user.id)
+        user = await self.get(session, user.id)
+        await outbox.add(session, updated(user))
+        return user
 
     async def set_roles(
         self,
@@ -223,7 +261,9 @@ class UserService:
             before=before,
             after=sorted(str(r) for r in roles),
         )
-        return await self.get(session, user.id)
+        user = await self.get(session, user.id)
+        await outbox.add(session, updated(user))
+        return user
 
     async def reset_factors(
         self, session: AsyncSession, ctx: Context, user_id: UUID, *, actor: Principal
