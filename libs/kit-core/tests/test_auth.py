@@ -18,16 +18,21 @@ from kit_core import (
     CurrentPrincipal,
     InvalidToken,
     Principal,
+    RateLimited,
     Role,
     bearer_challenge,
     ensure_agency,
     install_platform,
     problems,
     require_roles,
+    require_scopes,
 )
+from kit_core.auth import ClientRate
 from kit_core.testing import REFUSED_CASES, TokenMint
 
 SystemAdmin = Annotated[Principal, Depends(require_roles(Role.SYSTEM_ADMIN))]
+Sender = Annotated[Principal, Depends(require_scopes("notifications.send", roles=(Role.SYSTEM_ADMIN,)))]
+ClientOnly = Annotated[Principal, Depends(require_scopes("directory.read"))]
 
 
 def app_for(mint: TokenMint | None) -> FastAPI:
@@ -55,6 +60,14 @@ def app_for(mint: TokenMint | None) -> FastAPI:
     @app.get("/admin", responses=problems(*AUTHENTICATION, *AUTHORISATION))
     async def admin(principal: SystemAdmin) -> dict[str, str]:
         return {"ok": principal.subject}
+
+    @app.post("/send")
+    async def send(principal: Sender) -> dict[str, str | None]:
+        return {"client": principal.client_id, "user": str(principal.user_id) if principal.user_id else None}
+
+    @app.get("/directory")
+    async def directory(principal: ClientOnly) -> dict[str, str | None]:
+        return {"client": principal.client_id}
 
     @app.get("/agencies/{agency_id}/desk")
     async def desk(agency_id: UUID, principal: CurrentPrincipal) -> dict[str, str]:
@@ -200,3 +213,63 @@ def test_bearer_challenge_keeps_the_header_safe():
     )
     for unsafe in ('say "hi"', "Token đã hết hạn", "a\r\nSet-Cookie: x=1", "back\\slash"):
         assert bearer_challenge("invalid_token", unsafe) == 'Bearer error="invalid_token"'
+
+
+async def test_machine_clients_pass_by_scope_and_people_by_role():
+    mint = TokenMint()
+    agency = uuid4()
+    async with serving(mint) as client:
+        sent = await client.post("/send", headers=mint.client_headers(agency, ["notifications.send"]))
+        assert sent.status_code == 200, sent.text
+        assert sent.json() == {"client": "cli_thu_nghiem", "user": None}
+        wrong = await client.post("/send", headers=mint.client_headers(agency, ["directory.read"]))
+        assert wrong.status_code == 403
+        assert wrong.json()["required_scopes"] == ["notifications.send"]
+        assert "has directory.read" in wrong.json()["detail"]
+        # A person passes by role, not by scope; a client never passes by a role it cannot hold.
+        assert (
+            await client.post("/send", headers=mint.headers(agency, [Role.SYSTEM_ADMIN]))
+        ).status_code == 200
+        assert (await client.post("/send", headers=mint.headers(agency, [Role.CLERK]))).status_code == 403
+        people = await client.get("/directory", headers=mint.headers(agency, [Role.SYSTEM_ADMIN]))
+        assert people.status_code == 403
+        assert "only machine clients" in people.json()["detail"]
+
+
+async def test_a_client_over_its_rate_gets_429_with_retry_after_and_others_are_not_slowed():
+    mint = TokenMint()
+    agency = uuid4()
+    slow = mint.client_headers(agency, ["directory.read"], client_id="cli_cham", rate_limit=3)
+    other = mint.client_headers(agency, ["directory.read"], client_id="cli_khac", rate_limit=3)
+    async with serving(mint) as client:
+        for _ in range(3):
+            assert (await client.get("/directory", headers=slow)).status_code == 200
+        refused = await client.get("/directory", headers=slow)
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "3 requests a minute" in refused.json()["detail"]
+        assert (await client.get("/directory", headers=other)).status_code == 200
+        # People are never counted: the limit is the client's.
+        for _ in range(5):
+            assert (await client.get("/me", headers=mint.headers(agency, [Role.CLERK]))).status_code == 200
+
+
+def test_the_client_rate_window_slides():
+    now = [1000.0]
+    rate = ClientRate(clock=lambda: now[0])
+    rate.take("a", 2)
+    now[0] += 30
+    rate.take("a", 2)
+    with pytest.raises(RateLimited) as refused:
+        rate.take("a", 2)
+    assert refused.value.retry_after == 30
+    now[0] += 30.5  # the first request has left the minute
+    rate.take("a", 2)
+
+
+def test_a_bad_rate_limit_claim_is_an_invalid_token():
+    mint = TokenMint()
+    for bad in (0, -1, "600", True):
+        with pytest.raises(InvalidToken, match="rate_limit"):
+            Principal.from_claims(mint.client_claims(rate_limit=None) | {"rate_limit": bad})

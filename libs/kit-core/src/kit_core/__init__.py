@@ -6,14 +6,17 @@ from .auth import (
     AUTHORISATION,
     CurrentPrincipal,
     MissingRole,
+    MissingScope,
     NotAuthenticated,
     OtherAgency,
     Principal,
+    RateLimited,
     Role,
     current_principal,
     ensure_agency,
     ensure_roles,
     require_roles,
+    require_scopes,
 )
 from .clock import Clock, FixedClock, SystemClock
 from .errors import (
@@ -61,11 +64,13 @@ __all__ = [
     "InvalidToken",
     "JwksVerifier",
     "MissingRole",
+    "MissingScope",
     "NotAuthenticated",
     "NotFound",
     "OtherAgency",
     "Principal",
     "Problem",
+    "RateLimited",
     "Role",
     "ServiceSettings",
     "ServiceUnavailable",
@@ -87,5 +92,6 @@ __all__ = [
     "problem_response",
     "problems",
     "require_roles",
+    "require_scopes",
     "trace_id_of",
 ]

@@ -14,6 +14,11 @@
   and for anyone else only for the agency their token acts for (``agency_id``);
   ``ensure_agency(principal, agency_id, roles=...)`` raises ``OtherAgency`` or ``MissingRole``.
 - ``AUTHENTICATION`` and ``AUTHORISATION``: the errors to list in ``responses=problems(...)``.
+- Machine clients (identity's OAuth2 client credentials) have no user and no roles: their token
+  carries ``client_id``, ``scope`` and ``rate_limit`` (requests per minute). ``require_scopes``
+  admits a client holding one of the scopes (or a person with one of the given roles), and
+  ``CurrentPrincipal`` holds each client to its rate in this process (429 ``RateLimited`` with
+  ``Retry-After``); with N replicas a client gets at most N times its rate.
 
 The token's roles are those the user holds in its acting agency; to act for another agency of
 theirs a user switches (identity-service ``POST /api/v1/auth/switch-agency``) and gets a new token.
@@ -21,8 +26,11 @@ theirs a user switches (identity-service ``POST /api/v1/auth/switch-agency``) an
 
 from __future__ import annotations
 
+import math
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -31,7 +39,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .errors import Forbidden, InvalidToken, Unauthorized
+from .errors import AppError, Forbidden, InvalidToken, Unauthorized
 from .jwks import JwksVerifier
 from .logging import get_logger
 
@@ -68,7 +76,29 @@ class OtherAgency(Forbidden):
     code = "other-agency"
 
 
-AUTHENTICATION = (NotAuthenticated, InvalidToken)
+class MissingScope(Forbidden):
+    """Carries ``required_scopes``: a machine client needs one of them."""
+
+    title = "Missing scope"
+    code = "missing-scope"
+
+
+class RateLimited(AppError):
+    """A machine client went over the requests per minute its token allows."""
+
+    status = 429
+    title = "Too many requests"
+    code = "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
+
+
+AUTHENTICATION = (NotAuthenticated, InvalidToken, RateLimited)
 AUTHORISATION = (MissingRole, OtherAgency)
 
 
@@ -80,6 +110,15 @@ def _uuid(claims: Mapping[str, Any], name: str) -> UUID | None:
         return UUID(str(value))
     except ValueError:
         raise InvalidToken(f"the token's {name} claim is not an id") from None
+
+
+def _positive(claims: Mapping[str, Any], name: str) -> int | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidToken(f"the token's {name} claim is not a positive whole number")
+    return value
 
 
 def _strings(claims: Mapping[str, Any], name: str, *, spaced: bool = False) -> tuple[str, ...]:
@@ -109,6 +148,8 @@ class Principal:
     session_id: UUID | None
     scopes: frozenset[str]  # for machine clients (client credentials), when identity issues them
     expires_at: datetime
+    client_id: str | None = None  # a machine client's id; None for a person
+    rate_limit: int | None = None  # a machine client's requests per minute
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
@@ -137,7 +178,13 @@ class Principal:
             session_id=_uuid(claims, "sid"),
             scopes=frozenset(_strings(claims, "scope", spaced=True) + _strings(claims, "scp")),
             expires_at=expires_at,
+            client_id=str(claims["client_id"]) if claims.get("client_id") else None,
+            rate_limit=_positive(claims, "rate_limit"),
         )
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_id is not None and self.user_id is None
 
     @property
     def is_system_admin(self) -> bool:
@@ -203,10 +250,65 @@ async def current_principal(
     except InvalidToken as exc:
         log.info("auth.token_refused", reason=exc.detail, path=request.url.path)
         raise
+    if principal.is_client and principal.rate_limit:
+        limiter = getattr(request.app.state, "client_rate", None)
+        if limiter is None:
+            limiter = request.app.state.client_rate = ClientRate()
+        limiter.take(principal.subject, principal.rate_limit)
     return principal
 
 
+@dataclass
+class ClientRate:
+    """Requests per client over the last minute in this process (a sliding log per client)."""
+
+    clock: Callable[[], float] = time.monotonic
+    seen: dict[str, deque[float]] = field(default_factory=dict)
+
+    def take(self, client: str, per_minute: int) -> None:
+        now = self.clock()
+        log_ = self.seen.setdefault(client, deque())
+        while log_ and log_[0] <= now - 60:
+            log_.popleft()
+        if len(log_) >= per_minute:
+            retry_after = max(1, math.ceil(log_[0] + 60 - now))
+            raise RateLimited(
+                f"client {client} may make {per_minute} requests a minute; try again in {retry_after} s",
+                retry_after=retry_after,
+            )
+        log_.append(now)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_scopes(*scopes: str, roles: Iterable[str] = ()) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency for endpoints machine clients may call: a client needs one of ``scopes``
+    (403 ``MissingScope``); a person needs one of ``roles`` (403 ``MissingRole``; no roles given:
+    people are refused, the endpoint is for clients only)."""
+    if not scopes:
+        raise ValueError("require_scopes needs at least one scope")
+    wanted_roles = tuple(roles)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.is_client:
+            if principal.scopes.isdisjoint(scopes):
+                raise MissingScope(
+                    f"this needs one of the scopes {', '.join(scopes)}; client {principal.client_id} has "
+                    f"{', '.join(sorted(principal.scopes)) or 'none'}",
+                    required_scopes=list(scopes),
+                )
+            return principal
+        if not wanted_roles:
+            raise MissingScope(
+                "only machine clients call this (OAuth2 client credentials, POST /api/v1/auth/token)",
+                required_scopes=list(scopes),
+            )
+        ensure_roles(principal, *wanted_roles)
+        return principal
+
+    dependency.__name__ = "require_scope_" + "_or_".join(s.replace(".", "_") for s in scopes)
+    return dependency
 
 
 def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:

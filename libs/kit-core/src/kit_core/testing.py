@@ -128,6 +128,39 @@ class TokenMint:
         }
         return body | overrides
 
+    def client_claims(
+        self,
+        agency_id: UUID | str | None = None,
+        scopes: Iterable[str] = (),
+        *,
+        client_id: str = "cli_thu_nghiem",
+        rate_limit: int | None = 600,
+        **overrides: Any,
+    ) -> dict[str, Any]:
+        """Identity's claims for a machine client (client credentials): no user, no roles, scopes."""
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": f"client:{client_id}",
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+            "jti": str(uuid4()),
+            "client_id": client_id,
+            "agency_id": str(agency_id or uuid4()),
+            "agency_code": "000.00.00.T99",
+            "scope": " ".join(scopes),
+            "roles": [],
+        }
+        if rate_limit is not None:
+            body["rate_limit"] = rate_limit
+        return body | overrides
+
+    def client_headers(
+        self, agency_id: UUID | str | None = None, scopes: Iterable[str] = (), **claims: Any
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.sign(self.client_claims(agency_id, scopes, **claims))}"}
+
     def sign(
         self, claims: dict[str, Any], *, key: ed25519.Ed25519PrivateKey | None = None, kid: str | None = None
     ) -> str:

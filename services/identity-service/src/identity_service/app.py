@@ -5,6 +5,8 @@ from kit_bus.service import create_service_app
 from kit_core import Clock, JwksVerifier, SystemClock
 
 from .agency.handlers import HANDLERS
+from .client.endpoints import router as client_router
+from .client.endpoints import token_router
 from .config import Settings
 from .housekeeping.service import housekeeping
 from .jwks.endpoints import router as jwks_router
@@ -36,6 +38,8 @@ def create_app(
         ),
         routers=[
             session_router,
+            token_router,
+            client_router,
             otp_router,
             password_router,
             user_router,

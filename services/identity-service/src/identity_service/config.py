@@ -72,6 +72,24 @@ class Settings(ServiceSettings):
         description="ended sessions, spent tokens, old challenges and reset links are kept this long",
     )
 
+    client_scopes: list[str] = Field(
+        default=[
+            "directory.read",
+            "documents.read",
+            "documents.write",
+            "dispatches.read",
+            "dispatches.write",
+            "notifications.send",
+            "exchange.write",
+        ],
+        description="the scopes administrators may grant machine clients",
+    )
+    client_default_rate_limit: int = Field(default=600, ge=1, description="requests a minute, per client")
+    client_token_ttl_seconds: int = Field(default=10 * 60, ge=30)
+    client_secret_grace_seconds: int = Field(
+        default=24 * 3600, ge=0, description="after a rotation, the previous secret works this long"
+    )
+
     signing_algorithm: Literal["EdDSA", "ES256"] = "EdDSA"
     access_token_ttl_seconds: int = Field(default=10 * 60, ge=30)
     refresh_token_ttl_seconds: int = 12 * 3600

@@ -1,5 +1,6 @@
 from .account_lockout import AccountLockout
 from .agency import Agency, AgencyChange
+from .api_client import ApiClient
 from .auth_audit import AuthAudit, AuthAuditHead
 from .auth_session import AuthSession
 from .backup_code import BackupCode
@@ -17,6 +18,7 @@ __all__ = [
     "AccountLockout",
     "Agency",
     "AgencyChange",
+    "ApiClient",
     "AuthAudit",
     "AuthAuditHead",
     "AuthSession",

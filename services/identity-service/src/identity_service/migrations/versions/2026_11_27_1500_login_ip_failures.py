@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("SET LOCAL statement_timeout = '60s'")
     op.create_table(
         "login_ip_failure",
         sa.Column("ip", sa.String(45), nullable=False),
