@@ -86,7 +86,13 @@ class Identity:
         return event.org_id
 
     async def user(
-        self, username: str, agency_id: UUID, roles: list[str] | None = None, *, password: str = PASSWORD
+        self,
+        username: str,
+        agency_id: UUID,
+        roles: list[str] | None = None,
+        *,
+        password: str = PASSWORD,
+        **contacts: str,
     ) -> UUID:
         async with self.session() as session:
             user = await user_service.create(
@@ -98,6 +104,7 @@ class Identity:
                     agency_id=agency_id,
                     roles=roles or ["specialist"],
                     password=password,
+                    **contacts,
                 ),
                 actor=None,
             )

@@ -21,6 +21,7 @@ async def counts(identity) -> dict[str, int]:
     out = {}
     async with identity.session() as session:
         for name, model in (
+            ("login_codes", models.LoginCode),
             ("challenges", models.LoginChallenge),
             ("refresh_tokens", models.RefreshToken),
             ("sessions", models.AuthSession),

@@ -45,6 +45,17 @@ class Settings(ServiceSettings):
         default=True, description="a user with no second factor enrols TOTP during the first login"
     )
     backup_code_count: int = 10
+    otp_sms_enabled: bool = Field(default=True, description="users with a mobile number may get codes by SMS")
+    otp_email_enabled: bool = Field(
+        default=True, description="users with an e-mail address may get codes by mail"
+    )
+    otp_code_ttl_seconds: int = Field(default=5 * 60, ge=30, le=5 * 60)
+    otp_code_max_attempts: int = Field(default=5, ge=1, le=5)
+    otp_code_resend_seconds: int = Field(
+        default=30, ge=0, description="pause between two codes for one login"
+    )
+    otp_code_max_sends_per_challenge: int = Field(default=3, ge=1)
+    otp_code_max_sends_per_user_hour: int = Field(default=10, ge=1)
 
     challenge_ttl_seconds: int = 5 * 60
     challenge_max_attempts: int = 5

@@ -18,6 +18,11 @@ class HousekeepingRepository:
         result = await self.session.execute(delete(model).where(model.id.in_(ids)))
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def login_codes(self, *, before: datetime, batch: int) -> int:
+        """The codes of challenges that go in this pass (a code never outlives its challenge)."""
+        stale = select(models.LoginChallenge.id).where(models.LoginChallenge.expires_at < before)
+        return await self._delete_batch(models.LoginCode, models.LoginCode.challenge_id.in_(stale), batch)
+
     async def challenges(self, *, before: datetime, batch: int) -> int:
         return await self._delete_batch(
             models.LoginChallenge, models.LoginChallenge.expires_at < before, batch

@@ -27,8 +27,8 @@ class HousekeepingService:
         """One full pass; returns how many rows of each kind went."""
         before = ctx.now() - timedelta(seconds=ctx.settings.housekeeping_retention_seconds)
         removed: dict[str, int] = {}
-        # Refresh tokens before sessions: a session goes only once it holds no token.
-        for kind in ("challenges", "password_resets", "refresh_tokens", "sessions"):
+        # Codes before their challenges, refresh tokens before sessions (foreign keys).
+        for kind in ("login_codes", "challenges", "password_resets", "refresh_tokens", "sessions"):
             total = 0
             while True:
                 async with maker() as session, session.begin():

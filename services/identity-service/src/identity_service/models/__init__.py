@@ -7,6 +7,7 @@ from .backup_code import BackupCode
 from .base import Base
 from .ip_failure import IpFailure
 from .login_challenge import LoginChallenge
+from .login_code import LoginCode
 from .membership import Membership, Role
 from .password_reset import PasswordReset
 from .refresh_token import RefreshToken
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "IpFailure",
     "LoginChallenge",
+    "LoginCode",
     "Membership",
     "PasswordReset",
     "RefreshToken",

@@ -107,3 +107,70 @@ class BackupCodeRepository(RepositoryBase[models.BackupCode]):
             models.BackupCode.user_id == user_id, models.BackupCode.used_at.is_(None)
         )
         return int((await self.session.execute(stmt)).scalar_one())
+
+
+class LoginCodeRepository(RepositoryBase[models.LoginCode]):
+    model = models.LoginCode
+
+    async def latest(self, challenge_id: UUID) -> models.LoginCode | None:
+        stmt = (
+            select(models.LoginCode)
+            .where(models.LoginCode.challenge_id == challenge_id)
+            .order_by(models.LoginCode.created_at.desc(), models.LoginCode.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def sent_for_challenge(self, challenge_id: UUID) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(models.LoginCode)
+            .where(models.LoginCode.challenge_id == challenge_id)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def sent_to_user_since(self, user_id: UUID, since: datetime) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(models.LoginCode)
+            .where(models.LoginCode.user_id == user_id, models.LoginCode.created_at >= since)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def supersede(self, challenge_id: UUID, *, at: datetime) -> None:
+        await self.session.execute(
+            update(models.LoginCode)
+            .where(
+                models.LoginCode.challenge_id == challenge_id,
+                models.LoginCode.used_at.is_(None),
+                models.LoginCode.superseded_at.is_(None),
+            )
+            .values(superseded_at=at)
+        )
+
+    async def live(self, challenge_id: UUID, channel: str, *, now: datetime) -> models.LoginCode | None:
+        stmt = select(models.LoginCode).where(
+            models.LoginCode.challenge_id == challenge_id,
+            models.LoginCode.channel == channel,
+            models.LoginCode.used_at.is_(None),
+            models.LoginCode.superseded_at.is_(None),
+            models.LoginCode.expires_at > now,
+        )
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def take_attempt(self, code_id: UUID, *, max_attempts: int) -> bool:
+        """Count a try; False when the code has used up its tries (one conditional UPDATE, race-free)."""
+        result = await self.session.execute(
+            update(models.LoginCode)
+            .where(models.LoginCode.id == code_id, models.LoginCode.attempts < max_attempts)
+            .values(attempts=models.LoginCode.attempts + 1)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def use(self, code_id: UUID, *, at: datetime) -> bool:
+        result = await self.session.execute(
+            update(models.LoginCode)
+            .where(models.LoginCode.id == code_id, models.LoginCode.used_at.is_(None))
+            .values(used_at=at)
+        )
+        return bool(getattr(result, "rowcount", 0))

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,3 +33,17 @@ class Factors(BaseModel):
     totp: bool
     totp_pending: bool
     backup_codes_remaining: int
+
+
+class CodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    challenge_id: UUID
+    channel: Literal["sms", "email"]
+
+
+class CodeSent(BaseModel):
+    channel: Literal["sms", "email"]
+    sent_to: str = Field(description="where it went, masked", examples=["+84 91* *** 678"])
+    expires_at: datetime
+    resend_after: datetime = Field(description="a new code for this login may be asked for from then")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -27,11 +28,13 @@ from identity_service import models
 from identity_service.audit.service import audit as audit_service
 from identity_service.crypto import keyed_hash, seal, unseal
 from identity_service.dependencies import Context
+from kit_bus import outbox
+from kit_contracts import NotificationRequested
 from kit_core import new_id
 
-from .exceptions import NoPendingEnrolment, WrongCode
-from .repository import BackupCodeRepository, TotpRepository
-from .schemas import BackupCodes, Factors, TotpEnrolment
+from .exceptions import CodeThrottled, FactorUnavailable, NoPendingEnrolment, WrongCode
+from .repository import BackupCodeRepository, LoginCodeRepository, TotpRepository
+from .schemas import BackupCodes, CodeSent, Factors, TotpEnrolment
 
 DIGESTS: dict[str, Callable[..., Any]] = {
     "SHA1": hashlib.sha1,
@@ -48,7 +51,7 @@ BACKUP_LENGTH = 10
 @dataclass(frozen=True)
 class CodeCheck:
     ok: bool
-    reason: Literal["wrong", "replay", "no_factor"] | None = None
+    reason: Literal["wrong", "replay", "no_factor", "expired", "tries"] | None = None
     enrolled: bool = False
 
 
@@ -242,6 +245,138 @@ class FactorService:
         )
 
 
+def mask_phone(phone: str) -> str:
+    """+84912345678 → +84 91* *** 678: enough for the person to recognise their number."""
+    digits = phone.removeprefix("+84")
+    if len(digits) <= 5:
+        return "+84 ***"
+    hidden = "*" * (len(digits) - 5)
+    return f"+84 {digits[:2]}{hidden[:1]} {hidden[1:]} {digits[-3:]}"
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+class LoginCodeService:
+    """SMS and e-mail codes for the second step: 6 digits, at most ``otp_code_ttl_seconds`` (≤ 5 min),
+    ``otp_code_max_attempts`` tries, single use; sending is throttled per challenge (a pause between
+    sends, a cap per login) and per user per hour. Delivery is notify-service's: a critical
+    ``auth.otp`` request (it ignores quiet hours and preferences) through the outbox. The code travels
+    in that request, so the bus must stay inside the installation's trust boundary (as it does)."""
+
+    def available(self, ctx: Context, user: models.User) -> list[Literal["sms", "email"]]:
+        out: list[Literal["sms", "email"]] = []
+        if ctx.settings.otp_sms_enabled and user.phone:
+            out.append("sms")
+        if ctx.settings.otp_email_enabled and user.email:
+            out.append("email")
+        return out
+
+    def _hash(self, ctx: Context, challenge_id: UUID, code: str) -> str:
+        return keyed_hash(
+            ctx.settings.encryption_key.get_secret_value(), "login-code", f"{challenge_id}:{code}"
+        )
+
+    async def send(
+        self,
+        session: AsyncSession,
+        ctx: Context,
+        user: models.User,
+        *,
+        challenge_id: UUID,
+        channel: Literal["sms", "email"],
+    ) -> CodeSent:
+        s, now = ctx.settings, ctx.now()
+        if channel not in self.available(ctx, user):
+            raise FactorUnavailable(
+                "Tài khoản chưa có số điện thoại di động để nhận mã qua SMS; hãy chọn cách xác thực khác."
+                if channel == "sms"
+                else "Tài khoản chưa có địa chỉ thư điện tử để nhận mã; hãy chọn cách xác thực khác."
+            )
+        codes = LoginCodeRepository(session)
+        last = await codes.latest(challenge_id)
+        if (
+            last is not None
+            and (wait := (last.created_at - now).total_seconds() + s.otp_code_resend_seconds) > 0
+        ):
+            raise CodeThrottled(
+                f"Vui lòng chờ {math.ceil(wait)} giây trước khi yêu cầu mã mới.", retry_after=math.ceil(wait)
+            )
+        if await codes.sent_for_challenge(challenge_id) >= s.otp_code_max_sends_per_challenge:
+            raise CodeThrottled(
+                "Đã gửi quá số lần cho phép trong lần đăng nhập này; hãy nhập lại mật khẩu để bắt đầu lại.",
+                retry_after=s.challenge_ttl_seconds,
+            )
+        if (
+            await codes.sent_to_user_since(user.id, now - timedelta(hours=1))
+            >= s.otp_code_max_sends_per_user_hour
+        ):
+            raise CodeThrottled(
+                "Đã gửi quá nhiều mã cho tài khoản này trong một giờ; vui lòng thử lại sau hoặc dùng ứng dụng xác thực.",
+                retry_after=3600,
+            )
+        await codes.supersede(challenge_id, at=now)
+        code = f"{secrets.randbelow(10**6):06d}"
+        destination = (user.phone if channel == "sms" else user.email) or ""  # available() checked it
+        sent_to = mask_phone(destination) if channel == "sms" else mask_email(destination)
+        row = models.LoginCode(
+            id=new_id(),
+            challenge_id=challenge_id,
+            user_id=user.id,
+            channel=channel,
+            code_hash=self._hash(ctx, challenge_id, code),
+            sent_to=sent_to,
+            created_at=now,
+            expires_at=now + timedelta(seconds=s.otp_code_ttl_seconds),
+            attempts=0,
+        )
+        await codes.add(row)
+        minutes = max(1, s.otp_code_ttl_seconds // 60)
+        await outbox.add(
+            session,
+            NotificationRequested(
+                request_id=new_id(),
+                kind="auth.otp",
+                user_ids=[user.id],
+                org_id=user.agency_id,
+                channels=[channel],
+                phone=user.phone if channel == "sms" else None,
+                email=user.email if channel == "email" else None,
+                critical=True,
+                data={"code": code, "minutes": minutes, "full_name": user.full_name},
+                idempotency_key=f"auth.otp:{row.id}",
+            ),
+        )
+        await audit_service.record(session, ctx, "otp.sent", user=user, channel=channel, sent_to=sent_to)
+        return CodeSent(
+            channel=channel,
+            sent_to=sent_to,
+            expires_at=row.expires_at,
+            resend_after=now + timedelta(seconds=s.otp_code_resend_seconds),
+        )
+
+    async def check(
+        self, session: AsyncSession, ctx: Context, *, challenge_id: UUID, channel: str, code: str
+    ) -> CodeCheck:
+        codes, now = LoginCodeRepository(session), ctx.now()
+        row = await codes.live(challenge_id, channel, now=now)
+        if row is None:
+            return CodeCheck(False, "expired")
+        if not await codes.take_attempt(row.id, max_attempts=ctx.settings.otp_code_max_attempts):
+            return CodeCheck(False, "tries")
+        given = code.strip().replace(" ", "")
+        if not (given.isdigit() and len(given) == 6):
+            return CodeCheck(False, "wrong")
+        if not hmac.compare_digest(self._hash(ctx, challenge_id, given), row.code_hash):
+            return CodeCheck(False, "wrong")
+        if not await codes.use(row.id, at=now):
+            return CodeCheck(False, "replay")
+        return CodeCheck(True)
+
+
 totp = TotpService()
+login_codes = LoginCodeService()
 backup_codes = BackupCodeService()
 factors = FactorService()

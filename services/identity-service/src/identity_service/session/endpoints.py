@@ -2,7 +2,8 @@ from fastapi import APIRouter, Response, status
 
 from identity_service.dependencies import ContextDep
 from identity_service.jwks.exceptions import InvalidToken
-from identity_service.otp.schemas import TotpEnrolment
+from identity_service.otp.exceptions import CodeThrottled, FactorUnavailable
+from identity_service.otp.schemas import CodeRequest, CodeSent, TotpEnrolment
 from kit_core import problems
 from kit_db import SessionDep
 
@@ -55,10 +56,21 @@ async def enrol_totp_at_login(data: ChallengeRef, session: SessionDep, ctx: Cont
 
 
 @router.post(
+    "/login/code",
+    response_model=CodeSent,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problems(ChallengeExpired, FactorUnavailable, CodeThrottled),
+    summary="Between the steps: send a one-time code by SMS or e-mail (then verify with factor sms or email)",
+)
+async def send_login_code(data: CodeRequest, session: SessionDep, ctx: ContextDep) -> CodeSent:
+    return await session_service.send_code(session, ctx, data)
+
+
+@router.post(
     "/login/verify",
     response_model=Tokens,
     responses=problems(InvalidCode, ChallengeExpired, NotAMember, TooManyAttempts),
-    summary="Step 2: a TOTP or backup code for the challenge; returns tokens",
+    summary="Step 2: a TOTP, SMS, e-mail or backup code for the challenge; returns tokens",
 )
 async def verify_login(data: LoginVerify, session: SessionDep, ctx: ContextDep) -> Tokens:
     return await session_service.verify(session, ctx, data)

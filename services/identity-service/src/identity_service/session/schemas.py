@@ -4,7 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Factor = Literal["totp", "backup_code"]
+Factor = Literal["totp", "backup_code", "sms", "email"]
 
 
 class LoginRequest(BaseModel):

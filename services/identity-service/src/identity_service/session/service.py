@@ -23,9 +23,10 @@ from identity_service.jwks.service import jwks as jwks_service
 from identity_service.lockout.service import ip_limit
 from identity_service.lockout.service import lockout as lockout_service
 from identity_service.otp.repository import TotpRepository
-from identity_service.otp.schemas import TotpEnrolment
+from identity_service.otp.schemas import CodeRequest, CodeSent, TotpEnrolment
 from identity_service.otp.service import backup_codes as backup_code_service
 from identity_service.otp.service import factors as factor_service
+from identity_service.otp.service import login_codes as login_code_service
 from identity_service.otp.service import totp as totp_service
 from identity_service.password.service import password as password_service
 from identity_service.user.repository import UserRepository
@@ -45,7 +46,7 @@ from .exceptions import (
     TooManyAttempts,
 )
 from .repository import ChallengeRepository, RefreshTokenRepository, SessionRepository
-from .schemas import AgencyRoles, LoginChallenge, LoginRequest, LoginVerify, Tokens
+from .schemas import AgencyRoles, Factor, LoginChallenge, LoginRequest, LoginVerify, Tokens
 
 log = get_logger(__name__)
 
@@ -108,9 +109,10 @@ class SessionService:
         if rehashed is not None:  # the argon2 parameters changed since this hash was made
             user.password_hash = rehashed
         have = await factor_service.of(session, user)
-        factors: list[Literal["totp", "backup_code"]] = []
+        factors: list[Factor] = []
         if have.totp:
             factors.append("totp")
+        factors.extend(login_code_service.available(ctx, user))
         if have.backup_codes_remaining:
             factors.append("backup_code")
         enroll: list[Literal["totp"]] = ["totp"] if not have.totp and s.otp_enrolment_at_login else []
@@ -156,6 +158,16 @@ class SessionService:
             )
         return await totp_service.enrol(session, ctx, user, challenge_id=challenge.id)
 
+    async def send_code(self, session: AsyncSession, ctx: Context, data: CodeRequest) -> CodeSent:
+        """Between the steps: a one-time code by SMS or e-mail for this challenge."""
+        challenge = await ChallengeRepository(session).open(data.challenge_id, now=ctx.now())
+        user = await UserRepository(session).get(challenge.user_id) if challenge else None
+        if challenge is None or user is None or not user.active:
+            raise ChallengeExpired(CHALLENGE_GONE)
+        return await login_code_service.send(
+            session, ctx, user, challenge_id=challenge.id, channel=data.channel
+        )
+
     async def verify(self, session: AsyncSession, ctx: Context, data: LoginVerify) -> Tokens:
         """Step two: a code for the challenge; tokens if it is right."""
         now = ctx.now()
@@ -176,6 +188,10 @@ class SessionService:
             raise InvalidCode(CODE_FAILED)
         if data.factor == "totp":
             check = await totp_service.check(session, ctx, user, data.code, challenge_id=data.challenge_id)
+        elif data.factor in ("sms", "email"):
+            check = await login_code_service.check(
+                session, ctx, challenge_id=data.challenge_id, channel=data.factor, code=data.code
+            )
         else:
             check = await backup_code_service.use(session, ctx, user, data.code)
         if not check.ok:
@@ -195,7 +211,8 @@ class SessionService:
         agency_id = (
             user.agency_id if user.agency_id in agencies else min(agencies, key=lambda a: agencies[a].code)
         )
-        amr = ["pwd", "otp"] if data.factor == "totp" else ["pwd", "backup"]
+        # RFC 8176 names: otp (an authenticator app), sms; "email" and "backup" are ours.
+        amr = ["pwd", {"totp": "otp", "backup_code": "backup"}.get(data.factor, data.factor)]
         tokens = await self._start(session, ctx, user, agency_id=agency_id, amr=amr)
         remaining = (
             await backup_code_service.remaining(session, user) if data.factor == "backup_code" else None
