@@ -36,7 +36,9 @@ from .jwks.repository import SigningKeyRepository
 from .jwks.service import jwks as jwks_service
 from .models import Role
 from .user.exceptions import UnknownAgency
+from .user.load import generate_load_users
 from .user.schemas import UserCreate
+from .user.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from .user.service import user as user_service
 
 
@@ -100,7 +102,7 @@ async def audit(settings: Settings, argv: list[str]) -> int:
 
 
 async def users(settings: Settings, argv: list[str]) -> int:
-    """users: create-admin (the first system administrator)"""
+    """users: create-admin (the first system administrator), generate (load-test users)"""
     parser = argparse.ArgumentParser(prog="identity_service users")
     sub = parser.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create-admin")
@@ -108,7 +110,21 @@ async def users(settings: Settings, argv: list[str]) -> int:
     create.add_argument("--full-name", required=True)
     create.add_argument("--agency-code", required=True, help="e.g. 000.00.01.H42 (must have replicated)")
     create.add_argument("--email")
+    load = sub.add_parser("generate", help="the load-test tenant's users (never in production)")
+    load.add_argument("--total", type=int, default=6700, help="how many users over all units (default 6700)")
     args = parser.parse_args(argv)
+    if args.action == "generate":
+        async with sessions(settings) as maker:
+            try:
+                created, planned = await generate_load_users(maker, settings, total=args.total)
+            except (RuntimeError, ValueError) as exc:
+                _print(f"not generated: {exc}")
+                return 1
+        _print(
+            f"{created} users created ({planned} planned); password {DEMO_PASSWORD!r}, "
+            f"TOTP secret {DEMO_TOTP_SECRET}"
+        )
+        return 0
     password = os.environ.get("IDENTITY_ADMIN_PASSWORD") or getpass.getpass("Mật khẩu: ")
     ctx = Context.offline(settings)
     try:

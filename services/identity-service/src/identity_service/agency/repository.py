@@ -36,3 +36,13 @@ class AgencyRepository(RepositoryBase[models.Agency]):
         stmt = select(func.count(), func.count(func.distinct(models.AgencyChange.event_id)))
         total, distinct = (await self.session.execute(stmt)).one()
         return int(total), int(distinct)
+
+    async def served_here(self) -> list[models.Agency]:
+        """Active agencies of the province, district and commune tiers (central ones are reached
+        through the national axis and have no users here), in code order."""
+        stmt = (
+            select(models.Agency)
+            .where(models.Agency.active.is_(True), models.Agency.tier != "central")
+            .order_by(models.Agency.code)
+        )
+        return list((await self.session.execute(stmt)).scalars())
