@@ -19,6 +19,7 @@ from .docs import (
     IncomingReturned,
     Urgency,
 )
+from .egov import ExternalStatusReceived, ExternalTransportChanged, InboundDocumentReceived
 from .identity import AuthEventRecorded, Membership, UserCreated, UserUpdated
 from .notify import NotificationRequested
 from .registry import BY_TYPE, EVENTS
@@ -50,7 +51,10 @@ __all__ = [
     "DocumentSubmitted",
     "DocumentSummary",
     "Event",
+    "ExternalStatusReceived",
+    "ExternalTransportChanged",
     "FileRef",
+    "InboundDocumentReceived",
     "IncomingReceived",
     "IncomingRegistered",
     "IncomingReturned",

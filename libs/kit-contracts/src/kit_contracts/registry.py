@@ -19,6 +19,7 @@ from .docs import (
     IncomingRegistered,
     IncomingReturned,
 )
+from .egov import ExternalStatusReceived, ExternalTransportChanged, InboundDocumentReceived
 from .identity import AuthEventRecorded, UserCreated, UserUpdated
 from .notify import NotificationRequested
 from .routing import DeliveryCreated, DeliveryStatusChanged, OrgCreated, OrgUpdated
@@ -42,6 +43,9 @@ EVENTS: Final[tuple[type[Event], ...]] = (
     IncomingReturned,
     DeliveryCreated,
     DeliveryStatusChanged,
+    ExternalTransportChanged,
+    ExternalStatusReceived,
+    InboundDocumentReceived,
 )
 BY_TYPE: Final[dict[str, type[Event]]] = {e.event_type: e for e in EVENTS}
 

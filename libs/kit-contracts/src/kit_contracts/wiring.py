@@ -21,6 +21,7 @@ from .docs import (
     IncomingRegistered,
     IncomingReturned,
 )
+from .egov import ExternalStatusReceived, ExternalTransportChanged, InboundDocumentReceived
 from .identity import AuthEventRecorded, UserCreated, UserUpdated
 from .notify import NotificationRequested
 from .routing import DeliveryCreated, DeliveryStatusChanged, OrgCreated, OrgUpdated
@@ -34,7 +35,7 @@ PRODUCED_BY: Final[dict[type[Event], frozenset[str]]] = {
     UserCreated: frozenset({"identity-service"}),
     UserUpdated: frozenset({"identity-service"}),
     AuthEventRecorded: frozenset({"identity-service"}),
-    NotificationRequested: frozenset({"identity-service", "docs-service"}),
+    NotificationRequested: frozenset({"identity-service", "docs-service", "routing-service"}),
     DocumentCreated: frozenset({"docs-service"}),
     DocumentSubmitted: frozenset({"docs-service"}),
     DocumentApproved: frozenset({"docs-service"}),
@@ -47,6 +48,9 @@ PRODUCED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReturned: frozenset({"docs-service"}),
     DeliveryCreated: frozenset({"routing-service"}),
     DeliveryStatusChanged: frozenset({"routing-service"}),
+    ExternalTransportChanged: frozenset({"egov-gateway"}),
+    ExternalStatusReceived: frozenset({"egov-gateway"}),
+    InboundDocumentReceived: frozenset({"egov-gateway"}),
 }
 
 CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
@@ -69,4 +73,8 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReturned: frozenset({"routing-service"}),  # status 02
     DeliveryCreated: frozenset({"docs-service"}),  # the incoming copy; egov-gateway will take external ones
     DeliveryStatusChanged: NONE,  # docs shows it on the outgoing document later; webhooks subscribe
+    # routing turns these into transport states, trail entries and inbound deliveries (next step).
+    ExternalTransportChanged: NONE,
+    ExternalStatusReceived: NONE,
+    InboundDocumentReceived: NONE,
 }
