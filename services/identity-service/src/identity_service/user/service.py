@@ -10,6 +10,7 @@ can take over an account that also acts for another agency. ``actor=None`` is th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,17 +44,17 @@ def memberships(user: models.User) -> list[Membership]:
     ]
 
 
-def updated(user: models.User) -> UserUpdated:
-    """The snapshot other services replicate (notify-service resolves recipients and addresses from it)."""
-    return UserUpdated(
-        user_id=user.id,
-        username=user.username,
-        full_name=user.full_name,
-        email=user.email,
-        phone=user.phone,
-        active=user.active,
-        memberships=memberships(user),
-    )
+def snapshot(user: models.User) -> dict[str, Any]:
+    """What the user events carry; other services replicate it (notify resolves recipients from it)."""
+    return {
+        "user_id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone,
+        "active": user.active,
+        "memberships": memberships(user),
+    }
 
 
 class UserService:
@@ -153,16 +154,7 @@ class UserService:
         created = await self.get(session, user.id)
         await outbox.add(
             session,
-            UserCreated(
-                user_id=user.id,
-                username=user.username,
-                full_name=user.full_name,
-                org_id=agency.id,
-                email=user.email,
-                phone=user.phone,
-                active=user.active,
-                memberships=memberships(created),
-            ),
+            UserCreated(org_id=agency.id, **snapshot(created)),
         )
         await outbox.add(
             session,
@@ -198,7 +190,7 @@ class UserService:
         user.updated_at = ctx.now()
         await session.flush()
         user = await self.get(session, user.id)
-        await outbox.add(session, updated(user))
+        await outbox.add(session, UserUpdated(**snapshot(user)))
         return user
 
     async def set_active(
@@ -218,7 +210,7 @@ class UserService:
             session, ctx, "user.enabled" if active else "user.disabled", user=user, actor_id=actor.user_id
         )
         user = await self.get(session, user.id)
-        await outbox.add(session, updated(user))
+        await outbox.add(session, UserUpdated(**snapshot(user)))
         return user
 
     async def set_roles(
@@ -262,7 +254,7 @@ class UserService:
             after=sorted(str(r) for r in roles),
         )
         user = await self.get(session, user.id)
-        await outbox.add(session, updated(user))
+        await outbox.add(session, UserUpdated(**snapshot(user)))
         return user
 
     async def reset_factors(
