@@ -71,7 +71,9 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReceived: frozenset({"routing-service"}),  # status 01
     IncomingRegistered: frozenset({"routing-service"}),  # status 03
     IncomingReturned: frozenset({"routing-service"}),  # status 02
-    DeliveryCreated: frozenset({"docs-service"}),  # the incoming copy; egov-gateway will take external ones
+    DeliveryCreated: frozenset(
+        {"docs-service", "egov-gateway"}
+    ),  # local: docs-service; external: egov-gateway
     DeliveryStatusChanged: NONE,  # docs shows it on the outgoing document later; webhooks subscribe
     # routing turns these into transport states, trail entries and inbound deliveries (next step).
     ExternalTransportChanged: NONE,

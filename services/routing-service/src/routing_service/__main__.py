@@ -6,13 +6,14 @@ from . import MIGRATIONS
 from .app import create_app
 from .commands import COMMANDS
 from .config import Settings
+from .handlers import HANDLERS
 
 if __name__ == "__main__":
     sys.exit(
         main(
             settings_factory=Settings,
             app_factory=create_app,
-            handlers={},
+            handlers=HANDLERS,
             migrations=MIGRATIONS,
             commands=COMMANDS,
         )

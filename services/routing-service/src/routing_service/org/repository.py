@@ -148,3 +148,22 @@ class OrgRepository(RepositoryBase[models.Org]):
         )
         rows = await self.session.execute(select(up.c.id).order_by(up.c.depth))
         return list(rows.scalars())
+
+    async def by_ids(self, ids: Collection[UUID]) -> dict[UUID, models.Org]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(models.Org).where(models.Org.id.in_(list(ids))))
+        return {org.id: org for org in rows.scalars()}
+
+    async def by_codes(self, codes: Collection[str]) -> dict[str, models.Org]:
+        """By canonical QCVN 102 code."""
+        if not codes:
+            return {}
+        rows = await self.session.execute(select(models.Org).where(models.Org.code.in_(list(codes))))
+        return {org.code: org for org in rows.scalars()}
+
+    async def by_qd20_codes(self, codes: Collection[str]) -> dict[str, models.Org]:
+        if not codes:
+            return {}
+        rows = await self.session.execute(select(models.Org).where(models.Org.qd20_code.in_(list(codes))))
+        return {org.qd20_code: org for org in rows.scalars() if org.qd20_code is not None}

@@ -127,6 +127,18 @@ class OrgService:
             raise OrgNotFound(f"no agency with code {code}")
         return org
 
+    async def get_many_by_code(self, session: AsyncSession, codes: Sequence[str]) -> dict[str, models.Org]:
+        """``get_by_code`` for many codes in two queries: each code found, as given; the rest are absent."""
+        repo = OrgRepository(session)
+        wanted = {c: c.strip() for c in codes}
+        canonical = {c: canonical_code(v) for c, v in wanted.items() if is_qcvn102(v)}
+        found_102 = await repo.by_codes(set(canonical.values()))
+        found = {c: found_102[v] for c, v in canonical.items() if v in found_102}
+        rest = {c: v for c, v in wanted.items() if c not in found and is_qd20(v)}
+        found_qd20 = await repo.by_qd20_codes(set(rest.values()))
+        found.update({c: found_qd20[v] for c, v in rest.items() if v in found_qd20})
+        return found
+
     async def list(
         self,
         session: AsyncSession,
