@@ -71,9 +71,8 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReceived: frozenset({"routing-service"}),  # status 01
     IncomingRegistered: frozenset({"routing-service"}),  # status 03
     IncomingReturned: frozenset({"routing-service"}),  # status 02
-    DeliveryCreated: frozenset(
-        {"docs-service", "egov-gateway"}
-    ),  # local: docs-service; external: egov-gateway
+    # local recipients: docs-service; external ones: egov-gateway
+    DeliveryCreated: frozenset({"docs-service", "egov-gateway"}),
     DeliveryStatusChanged: NONE,  # docs shows it on the outgoing document later; webhooks subscribe
     # routing turns these into transport states, trail entries and inbound deliveries (next step).
     ExternalTransportChanged: NONE,
