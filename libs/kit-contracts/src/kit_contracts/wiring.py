@@ -67,15 +67,15 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     DocumentSigned: NONE,
     DocumentIssued: frozenset({"routing-service"}),  # routing dispatches only what was issued
     DocumentRecalled: frozenset({"routing-service"}),  # recall deliveries to every recipient
-    DocumentReplaced: NONE,
+    DocumentReplaced: frozenset({"routing-service"}),  # type-3 deliveries beside the replaced one's
     IncomingReceived: frozenset({"routing-service"}),  # status 01
     IncomingRegistered: frozenset({"routing-service"}),  # status 03
     IncomingReturned: frozenset({"routing-service"}),  # status 02
     # local recipients: docs-service; external ones: egov-gateway
     DeliveryCreated: frozenset({"docs-service", "egov-gateway"}),
     DeliveryStatusChanged: NONE,  # docs shows it on the outgoing document later; webhooks subscribe
-    # routing turns these into transport states, trail entries and inbound deliveries (next step).
-    ExternalTransportChanged: NONE,
-    ExternalStatusReceived: NONE,
-    InboundDocumentReceived: NONE,
+    # routing turns these into transport states, trail entries and inbound deliveries.
+    ExternalTransportChanged: frozenset({"routing-service"}),
+    ExternalStatusReceived: frozenset({"routing-service"}),
+    InboundDocumentReceived: frozenset({"routing-service"}),
 }

@@ -1,11 +1,11 @@
 import sys
-from pathlib import Path
 
 from kit_bus.cli import main
 from kit_core import SystemClock
 
-from .agency.handlers import make_handlers
-from .app import create_app
+from . import MIGRATIONS
+from .app import create_app, make_handlers
+from .commands import COMMANDS
 from .config import Settings
 
 if __name__ == "__main__":
@@ -14,6 +14,7 @@ if __name__ == "__main__":
             settings_factory=Settings,
             app_factory=create_app,
             handlers=make_handlers(SystemClock()),
-            migrations=Path(__file__).parent / "migrations",
+            migrations=MIGRATIONS,
+            commands=COMMANDS,
         )
     )

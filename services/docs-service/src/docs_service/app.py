@@ -1,12 +1,22 @@
 from fastapi import FastAPI
 
-from kit_bus import EventBus
+from kit_bus import EventBus, Handler
 from kit_bus.service import create_service_app
+from kit_contracts import Event
 from kit_core import Clock, JwksVerifier, SystemClock
 
-from .agency.handlers import make_handlers
+from .agency.handlers import make_handlers as agency_handlers
+from .blobstore import LocalBlobStore
 from .config import Settings
+from .document.endpoints import router as document_router
+from .document.endpoints import types_router
+from .document.handlers import make_handlers as document_handlers
+from .file.endpoints import router as file_router
 from .register.endpoints import router as register_router
+
+
+def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
+    return agency_handlers(clock) | document_handlers(clock)
 
 
 def create_app(
@@ -17,16 +27,24 @@ def create_app(
     clock: Clock | None = None,
     verifier: JwksVerifier | None = None,
 ) -> FastAPI:
-    return create_service_app(
-        settings or Settings(),
+    clock = clock or SystemClock()
+    settings = settings or Settings()
+    app = create_service_app(
+        settings,
         title="docs-service",
         description=(
-            "Document registers (sổ đăng ký văn bản) per agency and year, per Nghị định 30/2020/NĐ-CP. "
-            "Documents, numbering and signing arrive with the docs issue."
+            "Documents per Nghị định 30/2020/NĐ-CP: outgoing drafts through approval, the two signature "
+            "steps, numbering in the agency's registers (sổ đăng ký văn bản) and issue; incoming copies "
+            "from routing's deliveries, registered with an arrival number or returned. Cryptographic "
+            "signing (PAdES, PKCS#11) arrives with the signatures work."
         ),
-        routers=[register_router],
-        handlers=make_handlers(clock or SystemClock()),
+        routers=[types_router, document_router, file_router, register_router],
+        handlers=make_handlers(clock),
         bus=bus,
         run_workers=run_workers,
         verifier=verifier,
     )
+    app.state.clock = clock
+    app.state.blob_store = LocalBlobStore(settings.blob_dir)
+    app.state.max_file_bytes = settings.max_file_bytes
+    return app

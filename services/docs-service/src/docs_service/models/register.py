@@ -16,7 +16,11 @@ class RegisterKind(StrEnum):
 
 
 class RegisterSeries(StrEnum):
+    """Number series (Điều 15): administrative documents, secret ones; each legal-normative type has
+    its own, named ``legal.<type code>`` (``legal.quyet_dinh_qppl``)."""
+
     ADMINISTRATIVE = "administrative"
+    SECRET = "secret"  # noqa: S105 - a series name, not a password
 
 
 class Register(Base):

@@ -2,14 +2,24 @@ from collections.abc import Sequence
 from typing import Annotated, Final
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from docs_service import models
-from kit_core import AUTHENTICATION, CurrentPrincipal, OtherAgency, current_principal, ensure_agency, problems
+from kit_core import (
+    AUTHENTICATION,
+    Clock,
+    CurrentPrincipal,
+    MissingRole,
+    OtherAgency,
+    Role,
+    current_principal,
+    ensure_agency,
+    problems,
+)
 from kit_db import SessionDep
 
-from .exceptions import RegisterNotFound, UnknownAgency
-from .schemas import Register
+from .exceptions import RegisterExists, RegisterNotFound, UnknownAgency, UnknownSeries
+from .schemas import Register, RegisterCreate
 from .service import register as register_service
 
 router = APIRouter(
@@ -60,3 +70,29 @@ async def get_register(
     found = await register_service.get(session, register_id)
     ensure_agency(principal, found.agency_id)
     return found
+
+
+@router.post(
+    "",
+    response_model=Register,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(OtherAgency, MissingRole, UnknownAgency, UnknownSeries, RegisterExists),
+    description=(
+        "Open a register (configuration): another number series, or next year's ahead of time. Issuing "
+        "and registering open the register they need by themselves. Clerks and agency administrators "
+        "of the agency."
+    ),
+)
+async def create_register(
+    data: RegisterCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    request: Request,
+    org_id: Annotated[UUID | None, Query(description="omit for the agency the token acts for")] = None,
+) -> models.Register:
+    agency_id = org_id or principal.agency_id
+    if agency_id is None:
+        raise OtherAgency("the token acts for no agency: name one with org_id")
+    ensure_agency(principal, agency_id, roles=(Role.CLERK, Role.AGENCY_ADMIN))
+    clock: Clock = request.app.state.clock
+    return await register_service.create(session, agency_id, data, at=clock.now())

@@ -1,4 +1,4 @@
-from kit_core import NotFound
+from kit_core import Conflict, NotFound
 
 
 class UnknownAgency(NotFound):
@@ -9,3 +9,18 @@ class UnknownAgency(NotFound):
 class RegisterNotFound(NotFound):
     title = "Register not found"
     code = "register-not-found"
+
+
+class RegisterClosed(Conflict):
+    title = "Register is closed"
+    code = "register-closed"
+
+
+class RegisterExists(Conflict):
+    title = "Register already open"
+    code = "register-exists"
+
+
+class UnknownSeries(Conflict):
+    title = "Unknown number series"
+    code = "unknown-series"
