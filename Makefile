@@ -8,7 +8,7 @@ UV := python3 -m uv
 export UV
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run lint typecheck check-members test test-unit up down status bench-bus bench-login schemas clean
+.PHONY: help uv sync run lint typecheck check-members test test-unit up down status bench-bus bench-login bench-broadcast schemas clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,10 @@ bench-bus: sync  ## events/s and latency through outbox -> Kafka -> inbox (Postg
 bench-login: sync  ## password + TOTP logins per second with production argon2id (identity on PostgreSQL)
 	@deploy/local.sh infra-up
 	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.login
+
+bench-broadcast: sync  ## routing on the full tenant: province broadcast deliveries/s, roll-up and 10k-inbox p50/p95 (PostgreSQL)
+	@deploy/local.sh infra-up
+	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.broadcast
 
 schemas: sync  ## regenerate the checked-in JSON Schemas of the event contracts
 	$(UV) run --no-sync python -m kit_contracts schemas libs/kit-contracts/schemas

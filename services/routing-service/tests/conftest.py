@@ -146,7 +146,7 @@ class Exchange:
     async def issue(self, code: str, **changes: Any) -> UUID:
         """docs-service issues a document of agency ``code``; wait until routing has its replica."""
         org = self.orgs[code]
-        document_id = uuid4()
+        document_id = changes.pop("document_id", None) or uuid4()
         summary = {
             "document_id": document_id,
             "exchange_id": f"{code},2026/11/27,12/QĐ-UBND",
@@ -224,9 +224,9 @@ class Exchange:
 
             await eventually(settled)
 
-    async def publish(self, *events: Any) -> None:
-        """As docs-service's relay would; returns once routing has applied them (both copies)."""
-        envelopes = await publish(self.running.bus, list(events), source="docs-service")
+    async def publish(self, *events: Any, source: str = "docs-service") -> None:
+        """As docs-service's (or ``source``'s) relay would; returns once routing has applied them."""
+        envelopes = await publish(self.running.bus, list(events), source=source)
         claimed = (
             select(func.count()).select_from(inbox).where(inbox.c.event_id.in_([e.id for e in envelopes]))
         )

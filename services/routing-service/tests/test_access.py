@@ -163,7 +163,7 @@ async def test_openapi_tells_clients_about_tokens_and_refusals(routing):
         if path.startswith("/api/")
         for method, op in ops.items()
     ]
-    assert len(operations) == 30
+    assert len(operations) == 31
     for path, method, op in operations:
         assert op["security"] == [{"bearer": []}], (method, path)
         assert "401" in op["responses"], (method, path)

@@ -17,6 +17,7 @@ from routing_service.dependencies import ClockDep, today
 from routing_service.dispatch.dependencies import IdempotencyKey
 from routing_service.dispatch.exceptions import (
     DocumentNotIssued,
+    DocumentReplacedAlready,
     DocumentWithdrawn,
     IdempotencyKeyReused,
     NoRecipients,
@@ -114,6 +115,7 @@ async def get_delivery(
             NotForwardable,
             DocumentNotIssued,
             DocumentWithdrawn,
+            DocumentReplacedAlready,
             SecretDocument,
             UnknownRecipients,
             NoRecipients,

@@ -165,6 +165,24 @@ class DeliveryRepository(RepositoryBase[models.Delivery]):
         )
         return [(d, p) for d, p in (await self.session.execute(stmt)).all()]
 
+    async def latest_delivered(
+        self, sender_org_id: UUID, recipient_org_id: UUID, exchange_id: str
+    ) -> models.Delivery | None:
+        """The latest document delivery (type 0) of ``exchange_id`` from the sender to the recipient."""
+        stmt = (
+            select(models.Delivery)
+            .join(models.Dispatch, models.Dispatch.id == models.Delivery.dispatch_id)
+            .where(
+                models.Dispatch.sender_org_id == sender_org_id,
+                models.Dispatch.exchange_id == exchange_id,
+                models.Delivery.recipient_org_id == recipient_org_id,
+                models.Delivery.business_type == BusinessType.NEW.value,
+            )
+            .order_by(models.Delivery.created_at.desc(), models.Delivery.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def revoked_ids(self, delivery_ids: Collection[UUID]) -> set[UUID]:
         """Those of ``delivery_ids`` a recall delivery already revokes."""
         if not delivery_ids:
@@ -175,12 +193,15 @@ class DeliveryRepository(RepositoryBase[models.Delivery]):
         return {value for value in (await self.session.execute(stmt)).scalars() if value is not None}
 
     async def unacknowledged(self, *, before: datetime, limit: int) -> Sequence[models.Delivery]:
-        """Local deliveries announced before ``before`` that no status has answered yet; locked, so
-        two workers never announce one twice."""
+        """Local document deliveries (type 0) announced before ``before`` that no status has answered
+        yet; locked, so two workers never announce one twice. Recalls, updates and replacements are
+        not swept: docs-service turns them into flags with no automatic answer (a recall's answer is
+        a person's), so silence there is not a lost package."""
         stmt = (
             select(models.Delivery)
             .where(
                 models.Delivery.external.is_(False),
+                models.Delivery.business_type == BusinessType.NEW.value,
                 models.Delivery.status.is_(None),
                 models.Delivery.transport.in_(UNACKNOWLEDGED),
                 models.Delivery.last_attempt_at < before,

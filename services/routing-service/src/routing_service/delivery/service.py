@@ -85,6 +85,25 @@ def is_overdue(delivery: models.Delivery, on: date) -> bool:
     )
 
 
+def failure_notice(delivery: models.Delivery, dispatch: models.Dispatch) -> NotificationRequested:
+    """Tell the sender's clerks a delivery was given up (once per delivery: the key dedupes)."""
+    return NotificationRequested(
+        request_id=new_id(),
+        kind="delivery.failed",
+        org_id=dispatch.sender_org_id,
+        org_roles=[Role.CLERK.value],
+        data={
+            "delivery_id": str(delivery.id),
+            "dispatch_id": str(delivery.dispatch_id),
+            "recipient_code": delivery.recipient_code,
+            "exchange_id": dispatch.exchange_id,
+            "attempts": delivery.attempts,
+            "external": delivery.external,
+        },
+        idempotency_key=f"delivery.failed:{delivery.id}",
+    )
+
+
 class DeliveryService:
     async def record(
         self,
@@ -313,6 +332,54 @@ class DeliveryService:
 
     # -- transport -----------------------------------------------------------------------------
 
+    async def external_transport(
+        self,
+        session: AsyncSession,
+        delivery: models.Delivery,
+        dispatch: models.Dispatch,
+        state: Transport,
+        *,
+        attempts: int,
+        occurred_at: datetime,
+        detail: str | None = None,
+    ) -> bool:
+        """egov-gateway's word on an external delivery's package. A state never goes back: ``sent`` and
+        ``finally_failed`` are final, a ``failed`` counts only with more attempts than known. Returns
+        whether anything changed; giving up tells the sender's clerks, as for local deliveries."""
+        current = Transport(delivery.transport)
+        why: str | None = None
+        if current in (Transport.SENT, Transport.FINALLY_FAILED):
+            why = f"the package is already {current.value}"
+        elif state is Transport.PENDING:
+            why = "pending is not a reported state"
+        elif state is Transport.FAILED and current is Transport.FAILED and attempts <= delivery.attempts:
+            why = f"already failed after {delivery.attempts} attempts"
+        if why is not None:
+            log.info(
+                "delivery.transport_ignored",
+                delivery_id=str(delivery.id),
+                current=current.value,
+                reported=state.value,
+                attempts=attempts,
+                reason=why,
+            )
+            return False
+        delivery.transport = state.value
+        delivery.attempts = max(delivery.attempts, attempts)
+        delivery.last_attempt_at = occurred_at
+        if state is Transport.FINALLY_FAILED:
+            await outbox.add(session, failure_notice(delivery, dispatch))
+            log.warning(
+                "delivery.finally_failed",
+                delivery_id=str(delivery.id),
+                attempts=delivery.attempts,
+                external=True,
+                detail=detail,
+            )
+        else:
+            log.info("delivery.transport_changed", delivery_id=str(delivery.id), transport=state.value)
+        return True
+
     async def sweep(self, session: AsyncSession, settings: Settings, *, now: datetime) -> tuple[int, int]:
         """Announce again the local deliveries nobody picked up in time; give up on those out of
         attempts and tell the sender's clerks. Returns (announced again, finally failed)."""
@@ -355,26 +422,7 @@ class DeliveryService:
                 for d in again
             ],
         )
-        await outbox.add_many(
-            session,
-            [
-                NotificationRequested(
-                    request_id=new_id(),
-                    kind="delivery.failed",
-                    org_id=dispatches[d.dispatch_id].sender_org_id,
-                    org_roles=[Role.CLERK.value],
-                    data={
-                        "delivery_id": str(d.id),
-                        "dispatch_id": str(d.dispatch_id),
-                        "recipient_code": d.recipient_code,
-                        "exchange_id": dispatches[d.dispatch_id].exchange_id,
-                        "attempts": d.attempts,
-                    },
-                    idempotency_key=f"delivery.failed:{d.id}",
-                )
-                for d in failed
-            ],
-        )
+        await outbox.add_many(session, [failure_notice(d, dispatches[d.dispatch_id]) for d in failed])
         for d in failed:
             log.warning("delivery.finally_failed", delivery_id=str(d.id), attempts=d.attempts)
         return len(again), len(failed)

@@ -19,14 +19,16 @@ from .dependencies import DispatchOfSender, IdempotencyKey
 from .exceptions import (
     DispatchNotFound,
     DocumentNotIssued,
+    DocumentReplacedAlready,
     DocumentWithdrawn,
     IdempotencyKeyReused,
     NoRecipients,
+    NotUpdatable,
     SecretDocument,
     SenderNotInDirectory,
     UnknownRecipients,
 )
-from .schemas import Dispatch, DispatchCreate, DispatchSummary, Rollup
+from .schemas import Dispatch, DispatchCreate, DispatchSummary, DispatchUpdate, Rollup
 from .service import dispatch as dispatch_service
 
 router = APIRouter(
@@ -51,6 +53,7 @@ SENDER: Final = (
             MissingRole,
             DocumentNotIssued,
             DocumentWithdrawn,
+            DocumentReplacedAlready,
             SecretDocument,
             SenderNotInDirectory,
             UnknownRecipients,
@@ -123,3 +126,43 @@ async def get_dispatch(dispatch: DispatchOfSender, session: SessionDep, clock: C
 )
 async def get_rollup(dispatch: DispatchOfSender, session: SessionDep, clock: ClockDep) -> Rollup:
     return await dispatch_service.rollup(session, dispatch, on=today(clock.now()))
+
+
+@router.post(
+    "/{dispatch_id}/update",
+    response_model=Dispatch,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": Dispatch, "description": "the same Idempotency-Key and body were sent before"},
+        **problems(
+            DispatchNotFound,
+            OtherAgency,
+            MissingRole,
+            DocumentWithdrawn,
+            DocumentReplacedAlready,
+            NotUpdatable,
+            IdempotencyKeyReused,
+        ),
+    },
+    description=(
+        "Tell the recipients of a dispatch that its document was updated (edXML business type 2): a new "
+        "dispatch of the same document with one update delivery per recipient, the note saying what changed. "
+        "Needs a clerk of the sending agency."
+    ),
+)
+async def update_dispatch(
+    dispatch_id: UUID,
+    data: DispatchUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    clock: ClockDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Dispatch:
+    now = clock.now()
+    created, fresh = await dispatch_service.update(
+        session, principal, dispatch_id, data, idempotency_key=idempotency_key, now=now
+    )
+    if not fresh:
+        response.status_code = status.HTTP_200_OK
+    return await dispatch_service.view(session, created, on=today(now))

@@ -11,6 +11,13 @@ class DocumentWithdrawn(Conflict):
     code = "document-recalled"
 
 
+class DocumentReplacedAlready(Conflict):
+    """Carries ``replaced_by_id``."""
+
+    title = "Document replaced"
+    code = "document-replaced"
+
+
 class SecretDocument(Conflict):
     """Carries ``confidentiality``."""
 
@@ -59,3 +66,12 @@ class IdempotencyKeyReused(AppError):
 class NotForwardable(Conflict):
     title = "Delivery cannot be forwarded"
     code = "not-forwardable"
+
+
+class NotUpdatable(Conflict):
+    title = "Dispatch cannot be updated"
+    code = "not-updatable"
+
+
+class ReplacementNotYetIssued(Exception):
+    """The replacing document's issue has not reached routing yet: the consumer tries again later."""

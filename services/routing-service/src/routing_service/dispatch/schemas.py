@@ -49,6 +49,16 @@ class ForwardCreate(BaseModel):
     recipients: Recipients = Field(description="only agencies below the forwarding agency")
 
 
+class DispatchUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="what changed, for the recipients' clerks, e.g. Đính chính ngày hiệu lực tại Điều 3",
+    )
+
+
 class Dispatch(BaseModel):
     id: UUID
     document_id: UUID

@@ -21,6 +21,7 @@ from kit_contracts import (
     DeliveryCreated,
     DocumentIssued,
     DocumentRecalled,
+    DocumentReplaced,
     DocumentSummary,
     StatusCode,
 )
@@ -39,17 +40,29 @@ from routing_service.org.service import org as org_service
 from .exceptions import (
     DispatchNotFound,
     DocumentNotIssued,
+    DocumentReplacedAlready,
     DocumentWithdrawn,
     IdempotencyKeyReused,
     NoRecipients,
     NotForwardable,
+    NotUpdatable,
     OutsideSubtree,
+    ReplacementNotYetIssued,
     SecretDocument,
     SenderNotInDirectory,
     UnknownRecipients,
 )
 from .repository import DispatchRepository, IssuedDocumentRepository
-from .schemas import Dispatch, DispatchCreate, DispatchSummary, ForwardCreate, PendingUnit, Recipients, Rollup
+from .schemas import (
+    Dispatch,
+    DispatchCreate,
+    DispatchSummary,
+    DispatchUpdate,
+    ForwardCreate,
+    PendingUnit,
+    Recipients,
+    Rollup,
+)
 
 log = get_logger(__name__)
 
@@ -69,6 +82,35 @@ def _fingerprint(body: dict[str, Any]) -> str:
 
 def _label(org: models.Org) -> str:
     return f"{org.name} ({org.code})"
+
+
+def new_delivery(
+    dispatch: models.Dispatch,
+    recipient_org_id: UUID,
+    recipient_code: str,
+    external: bool,
+    business_type: BusinessType,
+    *,
+    now: datetime,
+    deadline: date | None = None,
+    note: str | None = None,
+    revokes_delivery_id: UUID | None = None,
+) -> models.Delivery:
+    return models.Delivery(
+        id=new_id(),
+        dispatch_id=dispatch.id,
+        recipient_org_id=recipient_org_id,
+        recipient_code=recipient_code,
+        external=external,
+        business_type=business_type.value,
+        revokes_delivery_id=revokes_delivery_id,
+        note=note,
+        transport=Transport.PENDING.value,
+        attempts=1,
+        last_attempt_at=now,
+        deadline=deadline,
+        created_at=now,
+    )
 
 
 class DispatchService:
@@ -210,8 +252,11 @@ class DispatchService:
         delivery, parent = await delivery_service.received(
             session, principal, delivery_id, roles=(Role.CLERK,)
         )
-        if delivery.business_type != BusinessType.NEW:
-            raise NotForwardable(f"delivery {delivery.id} is a recall; only a document is forwarded")
+        if delivery.business_type not in (BusinessType.NEW, BusinessType.REPLACE):
+            kind = "a recall" if delivery.business_type == BusinessType.REVOKE else "an update notice"
+            raise NotForwardable(
+                f"delivery {delivery.id} is {kind}; only a document (or the one replacing it) is forwarded"
+            )
         if delivery.status is None:
             raise NotForwardable(
                 f"delivery {delivery.id} has not arrived yet (no status 01); forward it once it has"
@@ -270,6 +315,11 @@ class DispatchService:
     def _check_sendable(doc: models.IssuedDocument) -> None:
         if doc.recalled_at is not None:
             raise DocumentWithdrawn(f"document {doc.exchange_id} was recalled; it is not sent any more")
+        if doc.replaced_by_id is not None:
+            raise DocumentReplacedAlready(
+                f"document {doc.exchange_id} was replaced by document {doc.replaced_by_id}; send that one",
+                replaced_by_id=str(doc.replaced_by_id),
+            )
         confidentiality = Confidentiality(doc.confidentiality)
         if confidentiality is not Confidentiality.NORMAL:
             raise SecretDocument(
@@ -292,56 +342,24 @@ class DispatchService:
         now: datetime,
     ) -> models.Dispatch:
         summary = DocumentSummary.model_validate(doc.summary)
-        dispatch = await DispatchRepository(session).add(
-            models.Dispatch(
-                id=new_id(),
-                document_id=doc.id,
-                exchange_id=doc.exchange_id,
-                sender_org_id=sender.id,
-                parent_delivery_id=parent.id if parent else None,
-                idempotency_key=idempotency_key,
-                request_hash=fingerprint,
-                created_by=principal.user_id,
-                created_by_name=(principal.name or principal.username or principal.subject)[:100],
-                created_at=now,
-            )
+        dispatch = await self.open(
+            session,
+            doc,
+            sender,
+            parent_delivery_id=parent.id if parent else None,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            principal=principal,
+            now=now,
         )
+        deadline = parent.deadline if parent is not None and parent.deadline else summary.due_date
         deliveries = [
-            models.Delivery(
-                id=new_id(),
-                dispatch_id=dispatch.id,
-                recipient_org_id=org.id,
-                recipient_code=org.code,
-                external=org.external,
-                business_type=BusinessType.NEW.value,
-                transport=Transport.PENDING.value,
-                attempts=1,
-                last_attempt_at=now,
-                deadline=parent.deadline if parent is not None and parent.deadline else summary.due_date,
-                created_at=now,
+            new_delivery(
+                dispatch, org.id, org.code, org.external, BusinessType.NEW, deadline=deadline, now=now
             )
             for org in targets
         ]
-        await DeliveryRepository(session).add_all(deliveries)
-        await outbox.add_many(
-            session,
-            [
-                DeliveryCreated(
-                    delivery_id=d.id,
-                    dispatch_id=dispatch.id,
-                    parent_delivery_id=dispatch.parent_delivery_id,
-                    business_type=BusinessType.NEW,
-                    sender_org_id=sender.id,
-                    sender_org_code=sender.code,
-                    recipient_org_id=d.recipient_org_id,
-                    recipient_org_code=d.recipient_code,
-                    recipient_external=d.external,
-                    document=summary,
-                    created_at=now,
-                )
-                for d in deliveries
-            ],
-        )
+        await self.announce(session, dispatch, sender.code, deliveries, summary)
         log.info(
             "dispatch.created",
             dispatch_id=str(dispatch.id),
@@ -351,6 +369,69 @@ class DispatchService:
             parent_delivery_id=str(parent.id) if parent else None,
         )
         return dispatch
+
+    @staticmethod
+    async def open(
+        session: AsyncSession,
+        doc: models.IssuedDocument,
+        sender: models.Org,
+        *,
+        parent_delivery_id: UUID | None,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+        principal: Principal | None,
+        now: datetime,
+    ) -> models.Dispatch:
+        """A new dispatch row (its deliveries come next, through ``announce``)."""
+        return await DispatchRepository(session).add(
+            models.Dispatch(
+                id=new_id(),
+                document_id=doc.id,
+                exchange_id=doc.exchange_id,
+                sender_org_id=sender.id,
+                parent_delivery_id=parent_delivery_id,
+                idempotency_key=idempotency_key,
+                request_hash=fingerprint,
+                created_by=principal.user_id if principal else None,
+                created_by_name=(principal.name or principal.username or principal.subject)[:100]
+                if principal
+                else None,
+                created_at=now,
+            )
+        )
+
+    @staticmethod
+    async def announce(
+        session: AsyncSession,
+        dispatch: models.Dispatch,
+        sender_code: str,
+        deliveries: Sequence[models.Delivery],
+        summary: DocumentSummary,
+    ) -> None:
+        """Store the deliveries and put one ``DeliveryCreated`` each in the outbox."""
+        if not deliveries:
+            return
+        await DeliveryRepository(session).add_all(deliveries)
+        await outbox.add_many(
+            session,
+            [
+                DeliveryCreated(
+                    delivery_id=d.id,
+                    dispatch_id=dispatch.id,
+                    parent_delivery_id=dispatch.parent_delivery_id,
+                    business_type=BusinessType(d.business_type),
+                    sender_org_id=dispatch.sender_org_id,
+                    sender_org_code=sender_code,
+                    recipient_org_id=d.recipient_org_id,
+                    recipient_org_code=d.recipient_code,
+                    recipient_external=d.external,
+                    document=summary,
+                    note=d.note,
+                    created_at=d.created_at,
+                )
+                for d in deliveries
+            ],
+        )
 
     # -- recall --------------------------------------------------------------------------------
 
@@ -414,6 +495,135 @@ class DispatchService:
         )
         log.info("dispatch.recalled", document_id=str(doc.id), deliveries=len(revokes))
 
+    # -- update and replace (business types 2 and 3) -------------------------------------------
+
+    async def update(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        dispatch_id: UUID,
+        data: DispatchUpdate,
+        *,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> tuple[models.Dispatch, bool]:
+        """Tell a dispatch's recipients the document was updated: a dispatch of type-2 deliveries to the
+        same agencies, the note saying what changed. The dispatch, and whether it was created now."""
+        original = await self.readable(session, principal, dispatch_id)
+        ensure_agency(principal, original.sender_org_id, roles=(Role.CLERK,))
+        sender = await OrgRepository(session).get(original.sender_org_id)
+        if sender is None:  # the foreign key makes this impossible
+            raise SenderNotInDirectory(f"the sending agency {original.sender_org_id} is not in the directory")
+        fingerprint = _fingerprint({"update_of": str(original.id), "note": data.note})
+        if idempotency_key is not None and (
+            earlier := await self._replay(session, sender, idempotency_key, fingerprint)
+        ):
+            return earlier, False
+        doc = await IssuedDocumentRepository(session).get(original.document_id)
+        if doc is None:  # the foreign key makes this impossible
+            raise DocumentNotIssued(f"document {original.document_id} is no longer known to routing")
+        self._check_sendable(doc)
+        targets = await DeliveryRepository(session).of_dispatches(
+            [original.id], business_type=BusinessType.NEW
+        )
+        if not targets:
+            raise NotUpdatable(
+                f"dispatch {original.id} does not send the document itself (it is an update or a replacement); "
+                "update the dispatch that sent the document"
+            )
+        dispatch = await self.open(
+            session,
+            doc,
+            sender,
+            parent_delivery_id=original.parent_delivery_id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            principal=principal,
+            now=now,
+        )
+        deliveries = [
+            new_delivery(
+                dispatch,
+                d.recipient_org_id,
+                d.recipient_code,
+                d.external,
+                BusinessType.UPDATE,
+                now=now,
+                note=data.note,
+            )
+            for d in targets
+        ]
+        await self.announce(
+            session, dispatch, sender.code, deliveries, DocumentSummary.model_validate(doc.summary)
+        )
+        log.info(
+            "dispatch.updated",
+            dispatch_id=str(dispatch.id),
+            update_of=str(original.id),
+            deliveries=len(deliveries),
+        )
+        return dispatch, True
+
+    async def replace(self, session: AsyncSession, event: DocumentReplaced) -> None:
+        """Beside every delivery of the replaced document (forwards included), a delivery of business
+        type 3 carrying the new one, its note naming the replaced exchange id; once each. The new
+        document must be in the replica: until its issue reaches routing, this raises and is retried."""
+        documents = IssuedDocumentRepository(session)
+        old = await documents.get(event.document_id)
+        if old is None:
+            log.warning("dispatch.replace_of_unknown_document", document_id=str(event.document_id))
+            return
+        rows = await DeliveryRepository(session).new_of_document(old.id)
+        if not rows:
+            old.replaced_by_id = event.replaced_by_id
+            log.info("dispatch.replace_of_unsent_document", document_id=str(old.id))
+            return
+        new = await documents.get(event.replaced_by_id)
+        if new is None:
+            raise ReplacementNotYetIssued(
+                f"document {event.replaced_by_id}, which replaces {event.exchange_id}, has not reached routing yet"
+            )
+        old.replaced_by_id = new.id
+        summary = DocumentSummary.model_validate(new.summary)
+        note = f"Thay thế văn bản {event.exchange_id}"[:1000]
+        by_dispatch: dict[UUID, tuple[models.Dispatch, list[models.Delivery]]] = {}
+        for d, p in rows:
+            by_dispatch.setdefault(p.id, (p, []))[1].append(d)
+        orgs = await OrgRepository(session).by_ids({p.sender_org_id for p, _ in by_dispatch.values()})
+        dispatches, deliveries = DispatchRepository(session), DeliveryRepository(session)
+        created = 0
+        for original, replaced in by_dispatch.values():
+            sender = orgs[original.sender_org_id]
+            key = f"replace:{original.id}:{new.id}"
+            replacement = await dispatches.by_key(sender.id, key) or await self.open(
+                session,
+                new,
+                sender,
+                parent_delivery_id=original.parent_delivery_id,
+                idempotency_key=key,
+                fingerprint=None,
+                principal=None,
+                now=event.occurred_at,
+            )
+            done = {d.recipient_org_id for d in await deliveries.of_dispatches([replacement.id])}
+            todo = [
+                new_delivery(
+                    replacement,
+                    d.recipient_org_id,
+                    d.recipient_code,
+                    d.external,
+                    BusinessType.REPLACE,
+                    now=event.occurred_at,
+                    deadline=summary.due_date,
+                    note=note,
+                )
+                for d in replaced
+                if d.recipient_org_id not in done
+            ]
+            await self.announce(session, replacement, sender.code, todo, summary)
+            created += len(todo)
+        log.info("dispatch.replaced", document_id=str(old.id), replaced_by=str(new.id), deliveries=created)
+
     # -- reading -------------------------------------------------------------------------------
 
     async def readable(
@@ -450,10 +660,12 @@ class DispatchService:
         self, session: AsyncSession, sender_org_id: UUID, *, limit: int, offset: int
     ) -> builtins.list[DispatchSummary]:
         dispatches = await DispatchRepository(session).of_sender(sender_org_id, limit=limit, offset=offset)
-        deliveries = await DeliveryRepository(session).of_dispatches(
-            [d.id for d in dispatches], business_type=BusinessType.NEW
-        )
-        counts = Counter(d.dispatch_id for d in deliveries)
+        deliveries = await DeliveryRepository(session).of_dispatches([d.id for d in dispatches])
+        # Distinct agencies per dispatch: a document's, an update's or a replacement's, never its recalls.
+        pairs = {
+            (d.dispatch_id, d.recipient_org_id) for d in deliveries if d.business_type != BusinessType.REVOKE
+        }
+        counts = Counter(dispatch_id for dispatch_id, _ in pairs)
         docs = await IssuedDocumentRepository(session).by_ids({d.document_id for d in dispatches})
         return [
             DispatchSummary(
@@ -501,7 +713,7 @@ class DispatchService:
         return Rollup(
             dispatch_id=dispatch.id,
             total=len(found),
-            levels=depth,
+            levels=max((level_of for _, level_of in found), default=-1) + 1,
             by_status=dict(sorted(Counter(d.status or "none" for d, _ in found).items())),
             by_transport=dict(sorted(Counter(d.transport for d, _ in found).items())),
             overdue=sum(1 for d, _ in found if is_overdue(d, on)),

@@ -25,6 +25,8 @@ class IssuedDocument(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recall_reason: Mapped[str | None] = mapped_column(String(1000))
+    # Set by docs.document.replaced.v1: the document that replaces this one (no more dispatches).
+    replaced_by_id: Mapped[UUID | None] = mapped_column()
 
 
 class Dispatch(Base):

@@ -1,0 +1,325 @@
+"""``make bench-broadcast``: routing-service on the full Ninh Bình tenant (492 units), on PostgreSQL.
+
+routing runs in-process (its real app, lifespan and consumers; HTTP through an ASGI transport,
+tokens from the test mint) on a fresh PostgreSQL database, with the in-process bus: each figure is
+a transaction that ends in routing's outbox, so Kafka would add nothing to it (``make bench-bus``
+measures the relay). Three figures:
+
+- broadcast: the province dispatches a directive to its whole subtree (491 units); deliveries per
+  second from the POST to every ``DeliveryCreated`` committed in the outbox (the POST's own
+  transaction), over a few rounds;
+- roll-up: the first directive arrived everywhere (01), each district forwarded it to its communes
+  (the forwards are real POSTs); p50/p95 of ``GET /dispatches/{id}/rollup`` over the whole tree;
+- inbox: one commune holding 10,000 deliveries (bulk-inserted: 10,000 dispatches of 200 documents of
+  mixed urgency, a third registered); p50/p95 of ``GET /inbox`` (first page, urgent first) and of
+  ``GET /inbox/counts``.
+
+Prints its figures; asserts nothing. Needs the PostgreSQL that ``make bench-broadcast`` starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy import func, insert, select
+
+from kit_bus import outbox_table
+from kit_bus.outbox import SOURCE
+from kit_bus.testing import ServiceUnderTest, eventually, publish, service_under_test
+from kit_contracts import DocumentIssued, DocumentSummary, StatusCode, Tier, Urgency
+from kit_core import configure_logging, new_id
+from kit_db import make_engine, make_sessionmaker
+from routing_service import MIGRATIONS, models
+from routing_service.app import create_app
+from routing_service.config import Settings
+from routing_service.delivery.service import delivery as delivery_service
+from routing_service.org.seed import PROVINCE, seed_demo
+
+URGENCIES = [Urgency.NORMAL] * 6 + [Urgency.URGENT] * 2 + [Urgency.VERY_URGENT, Urgency.FLASH]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def timed(call: Callable[[], Awaitable[httpx.Response]], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = await call()
+        samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return samples
+
+
+def summary(org: models.Org, number: int, urgency: Urgency = Urgency.NORMAL) -> DocumentSummary:
+    return DocumentSummary(
+        document_id=new_id(),
+        exchange_id=f"{org.code},2026/11/27,{number}/UBND-VP",
+        org_id=org.id,
+        org_code=org.code,
+        org_name=org.name,
+        number=f"{number:02d}",
+        notation="UBND-VP",
+        type_name="Công văn",
+        subject=f"Về việc triển khai nhiệm vụ số {number}",
+        urgency=urgency,
+        issued_on=date(2026, 11, 27),
+        due_date=date(2026, 12, 31),
+    )
+
+
+class Bench:
+    def __init__(self, running: ServiceUnderTest) -> None:
+        self.running = running
+        self.engine = make_engine(url=running.database_url, pool_size=4)
+        self.sessionmaker = make_sessionmaker(self.engine, **{SOURCE: "routing-service"})
+        self.orgs: dict[str, models.Org] = {}
+
+    def client(self, org: models.Org, *roles: str) -> httpx.AsyncClient:
+        return self.running.client_for(org.id, roles or ["clerk"], user_id=new_id(), agency_code=org.code)
+
+    async def setup(self) -> None:
+        await seed_demo(self.sessionmaker, "full")
+        async with self.sessionmaker() as session:
+            self.orgs = {o.code: o for o in (await session.execute(select(models.Org))).scalars()}
+
+    async def issue(self, org: models.Org, number: int) -> UUID:
+        doc = summary(org, number)
+        await publish(
+            self.running.bus,
+            [
+                DocumentIssued(
+                    document_id=doc.document_id, org_id=org.id, occurred_at=datetime.now(UTC), document=doc
+                )
+            ],
+            source="docs-service",
+        )
+
+        async def arrived() -> bool:
+            return bool(
+                await self.running.scalar(
+                    select(func.count()).where(models.IssuedDocument.id == doc.document_id)
+                )
+            )
+
+        await eventually(arrived, within=60)
+        return doc.document_id
+
+    async def broadcast(self, rounds: int) -> tuple[list[float], dict[str, Any]]:
+        province = self.orgs[PROVINCE]
+        clerk = self.client(province)
+        rates: list[float] = []
+        first: dict[str, Any] = {}
+        for n in range(rounds):
+            document_id = await self.issue(province, 100 + n)
+            started = time.perf_counter()
+            response = await clerk.post(
+                "/api/v1/dispatches",
+                json={"document_id": str(document_id), "recipients": {"subtrees": [PROVINCE]}},
+            )
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            dispatch = response.json()
+            announced = await self.running.scalar(
+                select(func.count())
+                .select_from(outbox_table)
+                .where(
+                    outbox_table.c.type == "routing.delivery.created.v1",
+                    outbox_table.c.payload["dispatch_id"].as_string() == dispatch["id"],
+                )
+            )
+            assert announced == len(dispatch["deliveries"]), (announced, len(dispatch["deliveries"]))
+            rates.append(announced / elapsed)
+            first = first or dispatch
+        return rates, first
+
+    async def forward_tree(self, dispatch: dict[str, Any]) -> int:
+        """Every delivery arrives (01); each district forwards to its communes. Returns the forwards' count."""
+        now = datetime.now(UTC)
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(models.Delivery, models.Dispatch)
+                    .join(models.Dispatch, models.Dispatch.id == models.Delivery.dispatch_id)
+                    .where(models.Delivery.dispatch_id == UUID(dispatch["id"]))
+                )
+            ).all()
+            for delivery, parent in rows:
+                await delivery_service.record(session, delivery, parent, StatusCode.ARRIVED, occurred_at=now)
+        forwards = 0
+        for d in dispatch["deliveries"]:
+            org = self.orgs[d["recipient_code"]]
+            if org.tier != Tier.DISTRICT:
+                continue
+            response = await self.client(org).post(
+                f"/api/v1/deliveries/{d['id']}/forward", json={"recipients": {"subtrees": [org.code]}}
+            )
+            if response.status_code == 422 and response.json()["type"].endswith("/no-recipients"):
+                continue  # a district-level office with no units below it
+            response.raise_for_status()
+            forwards += len(response.json()["deliveries"])
+        return forwards
+
+    async def fill_inbox(self, commune: models.Org, count: int) -> None:
+        senders = [
+            o for o in self.orgs.values() if o.tier in (Tier.PROVINCE, Tier.DISTRICT) and not o.external
+        ]
+        start = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+        documents = []
+        for n in range(200):
+            sender = senders[n % len(senders)]
+            doc = summary(sender, 1000 + n, URGENCIES[n % len(URGENCIES)])
+            documents.append(
+                {
+                    "id": doc.document_id,
+                    "org_id": sender.id,
+                    "exchange_id": doc.exchange_id,
+                    "confidentiality": doc.confidentiality.value,
+                    "urgency": doc.urgency.value,
+                    "summary": doc.model_dump(mode="json"),
+                    "issued_at": start,
+                }
+            )
+        dispatches, deliveries = [], []
+        for n in range(count):
+            row = documents[n % len(documents)]
+            at = start + timedelta(minutes=30 * n)
+            dispatch_id, delivery_id = new_id(), new_id()
+            dispatches.append(
+                {
+                    "id": dispatch_id,
+                    "document_id": row["id"],
+                    "exchange_id": row["exchange_id"],
+                    "sender_org_id": row["org_id"],
+                    "created_at": at,
+                }
+            )
+            registered = n % 3 == 0
+            deliveries.append(
+                {
+                    "id": delivery_id,
+                    "dispatch_id": dispatch_id,
+                    "recipient_org_id": commune.id,
+                    "recipient_code": commune.code,
+                    "external": False,
+                    "business_type": "0",
+                    "transport": "sent",
+                    "attempts": 1,
+                    "last_attempt_at": at,
+                    "status": StatusCode.ACCEPTED.value if registered else StatusCode.ARRIVED.value,
+                    "status_at": at,
+                    "deadline": (at + timedelta(days=10)).date(),
+                    "created_at": at,
+                }
+            )
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(insert(models.IssuedDocument), documents)
+            for chunk in range(0, count, 2000):
+                await session.execute(insert(models.Dispatch), dispatches[chunk : chunk + 2000])
+                await session.execute(insert(models.Delivery), deliveries[chunk : chunk + 2000])
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("ANALYZE")
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def bench(rounds: int, runs: int, inbox_size: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        async with service_under_test(
+            lambda url, bus, verifier: create_app(
+                Settings(database_url=SecretStr(url), env="test", relay_poll_seconds=0.2),
+                bus=bus,
+                verifier=verifier,
+            ),
+            migrations=MIGRATIONS,
+            dialect="postgres",
+            name="bench_broadcast",
+            folder=Path(folder),
+            redeliver=False,
+        ) as running:
+            b = Bench(running)
+            try:
+                await b.setup()
+                rates, first = await b.broadcast(rounds)
+                forwarded = await b.forward_tree(first)
+                province = b.client(b.orgs[PROVINCE])
+                rollup = (await province.get(f"/api/v1/dispatches/{first['id']}/rollup")).json()
+                rollup_ms = await timed(
+                    lambda: province.get(f"/api/v1/dispatches/{first['id']}/rollup"), runs
+                )
+
+                commune = next(o for o in b.orgs.values() if o.tier == Tier.COMMUNE)
+                await b.fill_inbox(commune, inbox_size)
+                clerk = b.client(commune)
+                total = (await clerk.get("/api/v1/inbox")).headers["X-Total-Count"]
+                inbox_ms = await timed(lambda: clerk.get("/api/v1/inbox", params={"limit": 50}), runs)
+                urgent_ms = await timed(
+                    lambda: clerk.get("/api/v1/inbox", params={"limit": 50, "status": "01"}), runs
+                )
+                counts_ms = await timed(lambda: clerk.get("/api/v1/inbox/counts"), runs)
+            finally:
+                await b.close()
+    return {
+        "units": sum(1 for o in b.orgs.values() if not o.external),
+        "external_units": sum(1 for o in b.orgs.values() if o.external),
+        "broadcast_deliveries": len(first["deliveries"]),
+        "broadcast_deliveries_per_s_median": round(statistics.median(rates), 1),
+        "broadcast_deliveries_per_s_min": round(min(rates), 1),
+        "rollup_deliveries": rollup["total"],
+        "rollup_levels": rollup["levels"],
+        "rollup_forwarded": forwarded,
+        "rollup_ms_p50": round(percentile(rollup_ms, 0.5), 1),
+        "rollup_ms_p95": round(percentile(rollup_ms, 0.95), 1),
+        "inbox_commune": commune.code,
+        "inbox_deliveries": int(total),
+        "inbox_page_ms_p50": round(percentile(inbox_ms, 0.5), 1),
+        "inbox_page_ms_p95": round(percentile(inbox_ms, 0.95), 1),
+        "inbox_filtered_ms_p50": round(percentile(urgent_ms, 0.5), 1),
+        "inbox_filtered_ms_p95": round(percentile(urgent_ms, 0.95), 1),
+        "inbox_counts_ms_p50": round(percentile(counts_ms, 0.5), 1),
+        "inbox_counts_ms_p95": round(percentile(counts_ms, 0.95), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="tests.benchmarks.broadcast")
+    parser.add_argument("--rounds", type=int, default=5, help="province-wide dispatches timed")
+    parser.add_argument("--runs", type=int, default=50, help="requests per latency figure")
+    parser.add_argument("--inbox", type=int, default=10_000, help="deliveries in the commune's inbox")
+    args = parser.parse_args()
+    configure_logging(json=False, level="WARNING")
+    r = asyncio.run(bench(args.rounds, args.runs, args.inbox))
+    sys.stdout.write(
+        "broadcast benchmark: routing-service on PostgreSQL, in-process bus, full Ninh Bình tenant "
+        f"({r['units']} units, {r['external_units']} central agencies beyond the axis)\n"
+        f"  province -> whole subtree: {r['broadcast_deliveries']} deliveries, median "
+        f"{r['broadcast_deliveries_per_s_median']:,.0f} deliveries/s (slowest round {r['broadcast_deliveries_per_s_min']:,.0f}), "
+        "POST to every DeliveryCreated in the outbox\n"
+        f"  roll-up over {r['rollup_deliveries']} deliveries in {r['rollup_levels']} levels "
+        f"({r['rollup_forwarded']} forwarded by the districts): p50 {r['rollup_ms_p50']} ms, p95 {r['rollup_ms_p95']} ms\n"
+        f"  inbox of {r['inbox_commune']} with {r['inbox_deliveries']:,} deliveries: first page p50 "
+        f"{r['inbox_page_ms_p50']} ms, p95 {r['inbox_page_ms_p95']} ms; filtered (status 01) p50 "
+        f"{r['inbox_filtered_ms_p50']} ms, p95 {r['inbox_filtered_ms_p95']} ms; counts p50 "
+        f"{r['inbox_counts_ms_p50']} ms, p95 {r['inbox_counts_ms_p95']} ms\n"
+    )
+    sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
