@@ -36,6 +36,7 @@ check-members: sync  ## each workspace member synced alone imports everything it
 	python3 tests/architecture/check_members.py
 
 test: sync  ## lint, member isolation, then every test against real PostgreSQL and Kafka (started here, stopped after)
+	@deploy/tools.sh
 	@deploy/local.sh infra-up
 	@set -e; trap 'deploy/local.sh infra-down' EXIT; \
 	  $(MAKE) --no-print-directory lint; \
