@@ -1,18 +1,23 @@
 import sys
-from pathlib import Path
 
 from kit_bus.cli import main
+from kit_core import SystemClock
 
+from . import MIGRATIONS
 from .app import create_app
 from .config import Settings
-from .directory_sync.handlers import HANDLERS
+from .packages.workers import inbound_worker, outbound_worker
+from .wiring import handlers
 
 if __name__ == "__main__":
+    settings = Settings()
+    clock = SystemClock()
     sys.exit(
         main(
-            settings_factory=Settings,
+            settings_factory=lambda: settings,
             app_factory=create_app,
-            handlers=HANDLERS,
-            migrations=Path(__file__).parent / "migrations",
+            handlers=handlers(clock),
+            migrations=MIGRATIONS,
+            workers=[outbound_worker(settings, clock), inbound_worker(settings, clock)],
         )
     )

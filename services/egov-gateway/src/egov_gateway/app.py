@@ -1,12 +1,15 @@
+import httpx
 from fastapi import FastAPI
 
 from kit_bus import EventBus
 from kit_bus.service import create_service_app
-from kit_core import JwksVerifier
+from kit_core import Clock, JwksVerifier, SystemClock
 
 from .config import Settings
 from .directory_sync.endpoints import router as directory_router
-from .directory_sync.handlers import HANDLERS
+from .packages.endpoints import router as packages_router
+from .packages.workers import inbound_worker, outbound_worker
+from .wiring import handlers
 
 
 def create_app(
@@ -15,18 +18,29 @@ def create_app(
     bus: EventBus | None = None,
     run_workers: bool = True,
     verifier: JwksVerifier | None = None,
+    clock: Clock | None = None,
+    axis_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    return create_service_app(
-        settings or Settings(),
+    """``axis_transport`` reaches the axis some other way than the network (tests: the sandbox in process)."""
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    app = create_service_app(
+        settings,
         title="egov-gateway",
         description=(
-            "The gateway to the national document axis (Trục liên thông văn bản quốc gia). For now its routing "
-            "table: every agency in the directory, and whether it is served here or reached through the axis. "
-            "Sending and receiving documents arrive with the gateway issue."
+            "The gateway to the national document axis (Trục liên thông văn bản quốc gia): its routing table "
+            "(every agency, served here or reached through the axis), the edXML packages sent and received, "
+            "and their stored evidence."
         ),
-        routers=[directory_router],
-        handlers=HANDLERS,
+        routers=[directory_router, packages_router],
+        handlers=handlers(clock),
         bus=bus,
         run_workers=run_workers,
         verifier=verifier,
+        workers=[
+            outbound_worker(settings, clock, transport=axis_transport),
+            inbound_worker(settings, clock, transport=axis_transport),
+        ],
     )
+    app.state.settings = settings
+    return app

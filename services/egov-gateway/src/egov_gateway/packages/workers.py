@@ -1,0 +1,211 @@
+"""The two loops that talk to the national axis, run in the service's runtime (``create_service_app(workers=...)``).
+
+- ``send_outbound``: builds, signs and stores (as evidence) each pending outbound package once, hands
+  it to the axis with the package id as message id (so a send repeated after a lost answer is stored
+  once), and records sent / failed (retried with backoff) / finally failed.
+- ``poll_inbound``: lists what the axis holds for our system after the stored cursor, downloads,
+  parses safely and verifies each package, stores it with its evidence and events, marks its transport
+  status ``done`` (or ``fail`` for a refused package, storing nothing), then advances the cursor.
+
+No network call happens inside a database transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from egov_gateway.axis import AxisClient, AxisError, AxisRefused, PackageTooLarge, RetryPolicy
+from egov_gateway.config import Settings
+from egov_gateway.exchange import MalformedPackage, SigningKey
+from egov_gateway.signing import generated_key, load_key
+from kit_bus.runtime import Runtime, Worker
+from kit_core import Clock, get_logger
+
+from .service import packages
+
+log = get_logger(__name__)
+
+
+class _Stopping(Exception):
+    """The runtime is stopping: leave the pass at the next pause."""
+
+
+class KeySource:
+    """The agency's signing key from settings; in development and test a generated one (logged)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._key: SigningKey | None = None
+
+    def get(self) -> SigningKey | None:
+        if self._key is None:
+            settings = self.settings
+            if settings.signing_key_path is not None:
+                password = settings.signing_key_password
+                self._key = load_key(
+                    key_path=settings.signing_key_path,
+                    certificate_path=settings.signing_certificate_path,
+                    password=password.get_secret_value() if password else None,
+                )
+            elif settings.env in ("development", "test"):
+                log.warning("egov.signing_with_generated_key", system=settings.axis_system_id)
+                self._key = generated_key(f"{settings.axis_system_id} (development key)")
+        return self._key
+
+
+@contextlib.asynccontextmanager
+async def axis_client(
+    settings: Settings, runtime: Runtime, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[AxisClient]:
+    async def sleep(seconds: float) -> None:
+        if await runtime.pause(seconds):
+            raise _Stopping
+
+    client = AxisClient(
+        base_url=settings.axis_url,
+        system_id=settings.axis_system_id,
+        secret=settings.axis_secret.get_secret_value(),
+        timeout=settings.axis_timeout_seconds,
+        retry=RetryPolicy(
+            retries=settings.axis_retries,
+            base_seconds=settings.axis_backoff_seconds,
+            max_seconds=settings.axis_backoff_max_seconds,
+        ),
+        max_package_bytes=settings.max_package_bytes,
+        transport=transport,
+        sleep=sleep,
+    )
+    async with client:
+        yield client
+
+
+async def send_pass(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: AxisClient,
+    key: SigningKey,
+    settings: Settings,
+    clock: Clock,
+) -> int:
+    """One batch of due outbound packages; returns how many were tried."""
+    async with sessionmaker() as session, session.begin():
+        batch = await packages.claim_outgoing(session, key=key, settings=settings, now=clock.now())
+    for item in batch:
+        try:
+            receipt = await client.send(item.raw, message_id=item.package_id, sender=item.sender_code)
+        except AxisError as exc:
+            final = isinstance(exc, AxisRefused) and exc.http_status not in (401, 403, 408, 409)
+            log.warning("outbound.send_failed", package_id=str(item.package_id), reason=str(exc), final=final)
+            async with sessionmaker() as session, session.begin():
+                await packages.send_failed(
+                    session, item.package_id, str(exc), settings=settings, now=clock.now(), final=final
+                )
+            continue
+        async with sessionmaker() as session, session.begin():
+            await packages.sent(session, item.package_id, receipt.doc_id, now=clock.now())
+        log.info("outbound.sent", package_id=str(item.package_id), axis_doc_id=receipt.doc_id)
+    return len(batch)
+
+
+async def poll_pass(
+    sessionmaker: async_sessionmaker[AsyncSession], client: AxisClient, settings: Settings, clock: Clock
+) -> int:
+    """One page of the axis inbox after the cursor; returns how many packages it listed."""
+    async with sessionmaker() as session:
+        cursor = await packages.cursor(session)
+    items = await client.received(after=cursor, limit=settings.inbound_batch)
+    for item in items:
+        async with sessionmaker() as session:
+            known = await packages.known(session, item.doc_id)
+        if not known:
+            try:
+                raw = await client.get(item.doc_id)
+                checked = await asyncio.to_thread(packages.check, raw, settings)
+                if settings.reject_unsigned and not checked.verification.valid:
+                    raise MalformedPackage(
+                        f"the signature is {checked.verification.status.value} "
+                        f"({checked.verification.reason}) and unsigned packages are refused"
+                    )
+            except (PackageTooLarge, MalformedPackage) as exc:
+                log.warning("inbound.refused", axis_doc_id=item.doc_id, sender=item.sender, reason=str(exc))
+                await client.update_status(item.doc_id, "fail")
+                async with sessionmaker() as session, session.begin():
+                    await packages.advance(session, item.seq, now=clock.now())
+                continue
+            except AxisRefused as exc:  # gone or not ours: nothing to take in
+                log.warning("inbound.unreadable", axis_doc_id=item.doc_id, reason=str(exc))
+                async with sessionmaker() as session, session.begin():
+                    await packages.advance(session, item.seq, now=clock.now())
+                continue
+            async with sessionmaker() as session, session.begin():
+                package_id = await packages.take_in(session, item.doc_id, checked, now=clock.now())
+            log.info(
+                "inbound.received",
+                axis_doc_id=item.doc_id,
+                package_id=str(package_id),
+                signature=checked.verification.status.value,
+            )
+        await client.update_status(item.doc_id, "done")
+        async with sessionmaker() as session, session.begin():
+            await packages.advance(session, item.seq, now=clock.now())
+    return len(items)
+
+
+def outbound_worker(
+    settings: Settings, clock: Clock, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Worker:
+    async def send_outbound(runtime: Runtime) -> None:
+        keys = KeySource(settings)
+        async with axis_client(settings, runtime, transport) as client:
+            while True:
+                try:
+                    key = await asyncio.to_thread(keys.get)
+                    if key is None:
+                        log.error("outbound.no_signing_key", hint="set EGOV_SIGNING_KEY_PATH")
+                    else:
+                        while await send_pass(runtime.sessionmaker, client, key, settings, clock) >= (
+                            settings.outbound_batch
+                        ):
+                            pass
+                except _Stopping:
+                    return
+                except Exception:
+                    log.exception("outbound.pass_failed")  # the next pass tries again
+                if await runtime.pause(settings.outbound_poll_seconds):
+                    return
+
+    return send_outbound
+
+
+def inbound_worker(
+    settings: Settings, clock: Clock, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Worker:
+    async def poll_inbound(runtime: Runtime) -> None:
+        reachable = True  # warn when the axis goes away and when it is back, not on every pass
+        async with axis_client(settings, runtime, transport) as client:
+            while True:
+                try:
+                    while (
+                        await poll_pass(runtime.sessionmaker, client, settings, clock)
+                        >= settings.inbound_batch
+                    ):
+                        pass
+                    if not reachable:
+                        log.info("inbound.axis_reachable_again")
+                    reachable = True
+                except _Stopping:
+                    return
+                except AxisError as exc:
+                    if reachable:
+                        log.warning("inbound.axis_unavailable", reason=str(exc))
+                    reachable = False
+                except Exception:
+                    log.exception("inbound.pass_failed")
+                if await runtime.pause(settings.inbound_poll_seconds):
+                    return
+
+    return poll_inbound
