@@ -240,6 +240,16 @@ async def test_an_inbound_package_becomes_one_delivery_and_its_revoke_and_update
     assert await dead_letters(exchange) == []
 
 
+async def test_one_package_for_two_of_our_agencies_reaches_both(exchange):
+    package = inbound(exchange)
+    await exchange.publish(package, source=GATEWAY)
+    await exchange.publish(
+        package.model_copy(update={"recipient_org_code": SO_NOI_VU, "event_id": uuid4()}), source=GATEWAY
+    )
+    await exchange.quiet()
+    assert sorted(e["recipient_org_code"] for e in exchange.events("created")) == sorted([KIM_SON, SO_NOI_VU])
+
+
 async def test_an_unknown_sender_is_dead_lettered_and_replayed_after_a_directory_sync(exchange):
     newcomer = "000.00.00.G20"
     stray = inbound(exchange, sender=newcomer)

@@ -28,9 +28,10 @@ from routing_service.org.service import org as org_service
 log = get_logger(__name__)
 
 
-def package_key(package_id: UUID) -> str:
-    """The idempotency key of the dispatch an inbound package became (unique per sender)."""
-    return f"egov-package:{package_id}"
+def package_key(package_id: UUID, recipient_code: str) -> str:
+    """The idempotency key of the dispatch an inbound package became for one recipient (unique per
+    sender): egov-gateway announces a package addressed to several of our agencies once per agency."""
+    return f"egov-package:{package_id}:{recipient_code}"
 
 
 class ExternalService:
@@ -115,7 +116,7 @@ class ExternalService:
             raise PermanentError(
                 f"package {event.package_id}: the recipient {event.recipient_org_code} is {state}"
             )
-        key = package_key(event.package_id)
+        key = package_key(event.package_id, event.recipient_org_code)
         if await DispatchRepository(session).by_key(sender.id, key) is not None:
             return  # this package is a dispatch already
         summary = event.document
