@@ -2,7 +2,7 @@
 
 - ``migrate``: create the database if needed and run the service's Alembic migrations;
 - ``serve``: the HTTP API (with relay and consumers unless ``--no-workers``);
-- ``worker``: relay and consumers only, no HTTP;
+- ``worker``: relay, consumers and the service's own ``workers`` (sweeps, senders), no HTTP;
 - ``dlq list`` / ``dlq replay [ID ...]``: show dead letters, or apply them again with the current
   handlers (each at most once: the inbox still guards it);
 - whatever a service adds through ``commands``: a name mapped to an async callable that receives the
@@ -16,7 +16,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -28,7 +28,7 @@ from kit_core import ServiceSettings, configure_logging
 from kit_db import ensure_database, upgrade
 
 from .consumer import Consumer, Handler
-from .runtime import open_service_runtime
+from .runtime import Worker, open_service_runtime
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -39,12 +39,14 @@ async def migrate(settings: ServiceSettings, migrations: Path) -> None:
     await asyncio.to_thread(upgrade, url, migrations)
 
 
-async def _worker(settings: ServiceSettings, handlers: Mapping[type[Event], Handler]) -> None:
+async def _worker(
+    settings: ServiceSettings, handlers: Mapping[type[Event], Handler], workers: Sequence[Worker] = ()
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_service_runtime(settings, handlers=handlers, run_workers=True):
+    async with open_service_runtime(settings, handlers=handlers, run_workers=True, workers=workers):
         await stop.wait()
 
 
@@ -94,6 +96,7 @@ def main(
     migrations: Path,
     argv: list[str] | None = None,
     commands: Mapping[str, Callable[[S, list[str]], Coroutine[Any, Any, int]]] | None = None,
+    workers: Sequence[Worker] = (),
 ) -> int:
     extra = dict(commands or {})
     args_given = sys.argv[1:] if argv is None else argv
@@ -119,7 +122,7 @@ def main(
         asyncio.run(migrate(settings, migrations))
         return 0
     if args.command == "worker":
-        asyncio.run(_worker(settings, handlers))
+        asyncio.run(_worker(settings, handlers, workers))
         return 0
     if args.command == "dlq":
         return asyncio.run(_dlq(settings, handlers, args.action, args.ids))

@@ -73,7 +73,7 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReturned: frozenset({"routing-service"}),  # status 02
     # local recipients: docs-service; external ones: egov-gateway
     DeliveryCreated: frozenset({"docs-service", "egov-gateway"}),
-    DeliveryStatusChanged: NONE,  # docs shows it on the outgoing document later; webhooks subscribe
+    DeliveryStatusChanged: frozenset({"egov-gateway"}),  # statuses back to axis senders; portal statistics
     # routing turns these into transport states, trail entries and inbound deliveries.
     ExternalTransportChanged: frozenset({"routing-service"}),
     ExternalStatusReceived: frozenset({"routing-service"}),

@@ -1,4 +1,4 @@
-"""notify-service: tells people what happened (walking skeleton: the in-app feed)."""
+"""notify-service: tells people what happened — in-app feed, e-mail and SMS, from templates, by preference."""
 
 from pathlib import Path
 

@@ -51,3 +51,23 @@ class FeedItemRepository(RepositoryBase[models.FeedItem]):
             .values(read_at=at)
         )
         await self.session.execute(stmt)
+
+    async def since(self, user_id: UUID, after: UUID, *, limit: int = 200) -> Sequence[models.FeedItem]:
+        """The user's items newer than ``after`` (ids are UUIDv7, so they sort by creation), oldest first."""
+        stmt = (
+            select(models.FeedItem)
+            .where(models.FeedItem.user_id == user_id, models.FeedItem.id > after)
+            .order_by(models.FeedItem.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def recent(self, user_id: UUID, since: datetime, *, limit: int = 200) -> Sequence[models.FeedItem]:
+        """The user's items created at or after ``since``, oldest first."""
+        stmt = (
+            select(models.FeedItem)
+            .where(models.FeedItem.user_id == user_id, models.FeedItem.created_at >= since)
+            .order_by(models.FeedItem.created_at, models.FeedItem.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(stmt)).scalars().all()

@@ -1,14 +1,14 @@
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from string import Formatter
-from typing import Any, Final
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit_contracts import NotificationRequested
-from kit_core import get_logger, new_id
+from kit_core import get_logger
 from notify_service import models
 
 from .exceptions import FeedItemNotFound
@@ -17,86 +17,70 @@ from .repository import FeedItemRepository
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Text:
-    title: str
-    body: str
+class FeedHub:
+    """The live feed inside one process: each open stream of a user gets every new item of that user.
 
-    def placeholders(self) -> set[str]:
-        return {name for part in (self.title, self.body) for _, name, _, _ in Formatter().parse(part) if name}
+    Items are published after the worker's commit. A slow stream whose queue is full loses live items
+    (it can reconnect with Last-Event-ID and read them from the database). Distributed mode needs
+    the publish to cross processes (PostgreSQL NOTIFY or a bus topic); see the README.
+    """
 
+    def __init__(self, *, queue_size: int = 100) -> None:
+        self._streams: dict[UUID, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self.queue_size = queue_size
 
-TEXTS: Final[Mapping[str, Text]] = {
-    "user.welcome": Text(
-        title="Chào mừng đến với hệ thống quản lý văn bản",
-        body="Xin chào {full_name}, tài khoản {username} của bạn tại {agency_name} đã được tạo.",
-    ),
-    "document.arrived": Text(
-        title="Có văn bản đến mới",
-        body="{sender_name} đã gửi văn bản số {number}: {subject}.",
-    ),
-}
-# Says nothing about the request's data: an unknown kind may carry anything, codes and tokens included.
-GENERIC: Final = Text(
-    title="Thông báo mới",
-    body="Bạn có một thông báo mới. Vui lòng mở hệ thống quản lý văn bản để xem chi tiết.",
-)
+    def publish(self, user_id: UUID, item: dict[str, Any]) -> int:
+        reached = 0
+        for queue in list(self._streams.get(user_id, ())):
+            try:
+                queue.put_nowait(item)
+                reached += 1
+            except asyncio.QueueFull:
+                log.warning("feed.stream_overflow", user_id=str(user_id))
+        return reached
 
+    @contextlib.contextmanager
+    def subscribe(self, user_id: UUID) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=self.queue_size)
+        self._streams[user_id].add(queue)
+        try:
+            yield queue
+        finally:
+            self._streams[user_id].discard(queue)
+            if not self._streams[user_id]:
+                del self._streams[user_id]
 
-class _KeepMissing(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-@dataclass(frozen=True)
-class Rendered:
-    title: str
-    body: str
-    data: dict[str, Any]
-
-
-def render(request: NotificationRequested) -> Rendered:
-    """The Vietnamese text for a request; a value the text needs but the request lacks stays visible as {name}."""
-    text = TEXTS.get(request.kind, GENERIC)
-    values = _KeepMissing(request.data)
-    shown = {name: request.data[name] for name in sorted(text.placeholders()) if name in request.data}
-    data = {
-        "request_id": str(request.request_id),
-        "org_id": str(request.org_id) if request.org_id else None,
-        **shown,
-    }
-    return Rendered(title=text.title.format_map(values)[:255], body=text.body.format_map(values), data=data)
+    @property
+    def streams(self) -> int:
+        return sum(len(s) for s in self._streams.values())
 
 
 class FeedService:
-    async def deliver(
-        self, session: AsyncSession, request: NotificationRequested, *, at: datetime
-    ) -> list[UUID]:
-        """One feed item per user named in the request, except those who already have one under its key."""
-        rendered = render(request)
-        rows = [
-            {
-                "id": new_id(),
-                "user_id": user_id,
-                "kind": request.kind,
-                "title": rendered.title,
-                "body": rendered.body,
-                "data": rendered.data,
-                "idempotency_key": request.idempotency_key,
-                "created_at": at,
-                "read_at": None,
-            }
-            for user_id in dict.fromkeys(request.user_ids)
-        ]
-        created = await FeedItemRepository(session).add_missing(rows)
-        log.info(
-            "feed.delivered",
-            request_id=str(request.request_id),
-            kind=request.kind,
-            users=len(rows),
-            created=len(created),
-        )
-        return created
+    async def add(self, session: AsyncSession, delivery: models.Delivery, *, key: str, at: datetime) -> bool:
+        """The in-app channel: one feed item per delivery; False if the user already has it (a replay)."""
+        if delivery.user_id is None:
+            raise ValueError("an in-app delivery needs a user")
+        row = {
+            "id": delivery.id,
+            "user_id": delivery.user_id,
+            "kind": delivery.kind,
+            "title": (delivery.title or "")[:255],
+            "body": delivery.body,
+            "data": delivery.data,
+            "idempotency_key": key,
+            "created_at": at,
+            "read_at": None,
+        }
+        created = await FeedItemRepository(session).add_missing([row])
+        return bool(created)
+
+    async def recent(
+        self, session: AsyncSession, user_id: UUID, since: datetime
+    ) -> Sequence[models.FeedItem]:
+        return await FeedItemRepository(session).recent(user_id, since)
+
+    async def since(self, session: AsyncSession, user_id: UUID, after: UUID) -> Sequence[models.FeedItem]:
+        return await FeedItemRepository(session).since(user_id, after)
 
     async def feed(
         self, session: AsyncSession, user_id: UUID, *, unread_only: bool, limit: int
@@ -106,10 +90,12 @@ class FeedService:
     async def unread_count(self, session: AsyncSession, user_id: UUID) -> int:
         return await FeedItemRepository(session).unread_count(user_id)
 
-    async def mark_read(self, session: AsyncSession, item_id: UUID, *, user_id: UUID) -> models.FeedItem:
+    async def mark_read(
+        self, session: AsyncSession, item_id: UUID, *, user_id: UUID, at: datetime
+    ) -> models.FeedItem:
         """Only in ``user_id``'s own feed: someone else's item is not found, the same as a missing one."""
         items = FeedItemRepository(session)
-        await items.mark_read(item_id, user_id=user_id, at=datetime.now(UTC))
+        await items.mark_read(item_id, user_id=user_id, at=at)
         item = await items.of_user(item_id, user_id=user_id)
         if item is None:
             raise FeedItemNotFound(f"no notification with id {item_id} in your feed")
