@@ -15,6 +15,7 @@ import pytest
 
 from kit_bus.testing import eventually
 from tests.journey.flow import SERVICES, all_ready, bearer, journey, sign_in
+from tests.journey.mailbox import smtp_server
 from tests.support import PG, ROOT, VAR_DIR
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -23,23 +24,24 @@ OFFICE = "000.00.01.H42"  # Văn phòng UBND tỉnh: the province's IT staff sit
 ADMIN_PASSWORD = "Quản trị hệ thống 2026"  # noqa: S105 - test data
 
 
-def local(action: str) -> None:
+def local(action: str, extra_env: dict[str, str] | None = None) -> None:
     subprocess.run(
         [str(ROOT / "deploy/local.sh"), action],
         check=True,
         timeout=300,
         cwd=ROOT,
-        env={**os.environ, "VAR_DIR": str(VAR_DIR), "DB_PREFIX": "journey_"},
+        env={**os.environ, "VAR_DIR": str(VAR_DIR), "DB_PREFIX": "journey_", **(extra_env or {})},
     )
 
 
 @pytest.fixture
 async def distributed():
-    await asyncio.to_thread(local, "up-services")
-    try:
-        yield
-    finally:
-        await asyncio.to_thread(local, "down-services")
+    with smtp_server() as (mailbox, mail_settings):
+        await asyncio.to_thread(local, "up-services", mail_settings)
+        try:
+            yield mailbox
+        finally:
+            await asyncio.to_thread(local, "down-services")
 
 
 async def command(*args: str, env: dict[str, str]) -> int:
@@ -96,4 +98,4 @@ async def test_distributed_mode_through_nginx(distributed, tmp_path):
         admin = await sign_in(client, username, password)
         listed = await client.get("/api/v1/orgs", headers=bearer(admin), params={"q": OFFICE})
         assert [o["code"] for o in listed.json()] == [OFFICE]
-        await journey(client, admin)
+        await journey(client, admin, distributed)

@@ -4,6 +4,7 @@ services, stops cleanly on Ctrl-C (SIGINT) and keeps its data across a restart."
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from embedded_host.host import Host, TokenSettingsMismatch
 from identity_service.user.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from kit_bus.testing import eventually
 from tests.journey.flow import SERVICES, all_ready, bearer, journey, refused_without_token, sign_in
+from tests.journey.mailbox import smtp_server
 from tests.support import ROOT
 
 
@@ -26,9 +28,16 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def start_host(tmp_path):
+def mailbox():
+    with smtp_server() as (box, settings):
+        yield box, settings
+
+
+@pytest.fixture
+def start_host(tmp_path, mailbox):
     procs: list[subprocess.Popen[bytes]] = []
     port = free_port()
+    _, mail_settings = mailbox
 
     def start() -> subprocess.Popen[bytes]:
         log = (tmp_path / "host.log").open("ab")
@@ -37,6 +46,7 @@ def start_host(tmp_path):
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **mail_settings},
         )
         procs.append(proc)
         return proc
@@ -48,7 +58,7 @@ def start_host(tmp_path):
             proc.wait()
 
 
-async def test_embedded_mode_end_to_end(start_host, tmp_path):
+async def test_embedded_mode_end_to_end(start_host, mailbox, tmp_path):
     start, base = start_host
     host = start()
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
@@ -71,7 +81,7 @@ async def test_embedded_mode_end_to_end(start_host, tmp_path):
         seeded = (await client.get("/api/v1/orgs", headers=bearer(admin))).json()
         assert "000.00.00.H42" in {o["code"] for o in seeded}
 
-        result = await journey(client, admin)
+        result = await journey(client, admin, mailbox[0])
 
         host.send_signal(signal.SIGINT)
         assert await asyncio.to_thread(host.wait, 30) == 0

@@ -36,6 +36,11 @@ async def serve(host: Host, address: str, port: int) -> None:
                 f"  Readiness:  {base}/routing/readyz (one per service)\n"
                 f"  Demo data:  the Ninh Bình demo tenant — {base}/api/v1/orgs (with a token)\n"
                 + (host.demo_logins.describe(base) if host.demo_logins else "")
+                + "  Codes:      demo users also get sign-in codes by SMS or e-mail (POST /api/v1/auth/login/code):\n"
+                f"              SMS in the provider simulator {base}/sms-simulator/messages,\n"
+                f"              e-mail as .eml files in {host.var_dir / 'mail'}\n"
+                f"  Axis:       the national axis sandbox {base}/axis-sandbox/docs (central agencies answer\n"
+                "              01, 03, 05, 06 to what is sent to them)\n"
                 + "  Note:       every service's API needs an access token (sign in as above); the demo users'\n"
                 "              password and TOTP secret are public, so this mode binds to 127.0.0.1 —\n"
                 "              do not expose it to a network.\n"

@@ -4,6 +4,12 @@ Mounted apps' lifespans never run on their own, so the host enters each one and 
 request the state of the service it belongs to. ``/<service>/…`` reaches a service's own
 ``/healthz``, ``/readyz``, ``/metrics`` and ``/docs``.
 
+The stand-ins for what cannot exist here run in the same process, as honest protocol peers: the
+national axis sandbox (``/axis-sandbox/…``; egov-gateway reaches it through the host) and the SMS
+provider simulator (``/sms-simulator/…``; notify-service's SMS router sends to it through the host,
+and its delivery receipts come back to notify's receipts endpoint the same way). E-mail goes to
+``.eml`` files under ``<var>/mail``.
+
 Every service checks access tokens itself, as in distributed mode: each gets a ``JwksVerifier``
 with its own settings' issuer and audience, whose HTTP client's transport is this host, so the
 JWKS comes from identity-service in-process by the same path a client would use
@@ -23,16 +29,36 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from egov_gateway.sandbox.app import create_sandbox_app
 from identity_service.user.seed import DemoSeed, seed_demo_users
 from kit_bus import LocalBus
 from kit_core import JwksVerifier, ServiceSettings, get_logger, problem_response
 from kit_db import upgrade
+from notify_service.sms.settings import SmsProviderConfig, SmsSettings, open_sms_router
+from notify_service.sms.simulator.app import create_simulator
+from notify_service.sms.simulator.matching import config_matching
 
 from .services import SERVICES, ServiceSpec, owns, settings_for
 
 log = get_logger(__name__)
 IN_PROCESS: Final = "http://embedded-host.invalid"  # never resolved: the transport is the host itself
 JWKS_PATH: Final = "/.well-known/jwks.json"
+SANDBOX_PREFIX: Final = "/axis-sandbox"
+SMS_PREFIX: Final = "/sms-simulator"
+
+
+def sms_settings() -> SmsSettings:
+    """The simulator's two protocols as notify's providers, reached in-process through the host."""
+    return SmsSettings(
+        providers=[
+            SmsProviderConfig(
+                name="sim-generic", kind="generic", base_url=f"{IN_PROCESS}{SMS_PREFIX}/generic"
+            ),
+            SmsProviderConfig(
+                name="sim-brandname", kind="brandname", base_url=f"{IN_PROCESS}{SMS_PREFIX}/brandname"
+            ),
+        ]
+    )
 
 
 class TokenSettingsMismatch(ValueError):
@@ -57,6 +83,7 @@ class Host:
         self.seed = seed
         self.bus = LocalBus()
         self.apps: dict[str, FastAPI] = {}
+        self.peers: dict[str, FastAPI] = {}  # the stand-ins: prefix → app
         self.states: dict[str, dict[str, Any]] = {}
         self.specs: dict[str, ServiceSpec] = {spec.short: spec for spec in SERVICES}
         self.demo_logins: DemoSeed | None = None
@@ -78,6 +105,7 @@ class Host:
             jwks_http = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=self), base_url=IN_PROCESS, timeout=5.0)
             )
+            extras = await self._peers(stack)
             for spec in SERVICES:
                 settings = all_settings[spec.short]
                 verifier = JwksVerifier(
@@ -86,7 +114,7 @@ class Host:
                     audience=settings.jwt_audience,
                     http=jwks_http,
                 )
-                app = spec.create_app(settings, bus=self.bus, verifier=verifier)
+                app = spec.create_app(settings, bus=self.bus, verifier=verifier, **extras.get(spec.short, {}))
                 state = await stack.enter_async_context(app.router.lifespan_context(app))
                 self.apps[spec.short] = app
                 self.states[spec.short] = dict(state or {})
@@ -104,6 +132,27 @@ class Host:
                 log.info("embedded.seeded_users", users_created=self.demo_logins.created)
             yield self
 
+    async def _peers(self, stack: contextlib.AsyncExitStack) -> dict[str, dict[str, Any]]:
+        """Start the axis sandbox and the SMS simulator; what egov and notify need to reach them."""
+        sandbox = create_sandbox_app()
+        await stack.enter_async_context(sandbox.router.lifespan_context(sandbox))
+        self.peers[SANDBOX_PREFIX] = sandbox
+        sms = sms_settings()
+        simulator = create_simulator(config_matching(sms, notify_url=IN_PROCESS))
+        # Its receipts go to notify's endpoint through this host (its own lifespan would open a
+        # network client instead, so it is not entered; the client is closed with the host).
+        simulator.state.simulator.http = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=self), follow_redirects=False)
+        )
+        self.peers[SMS_PREFIX] = simulator
+        router = await stack.enter_async_context(
+            open_sms_router(sms, env="development", transport=httpx.ASGITransport(app=self))
+        )
+        return {
+            "egov": {"axis_transport": httpx.ASGITransport(app=sandbox)},
+            "notify": {"sms": router},
+        }
+
     def _target(self, path: str) -> tuple[str, str] | None:
         """(service, root_path) for a request path, or None."""
         for spec in SERVICES:
@@ -120,6 +169,14 @@ class Host:
         if scope["type"] == "http" and path in ("/", ""):
             await self._index(scope, receive, send)
             return
+        for prefix, peer in self.peers.items():
+            if owns(prefix, path):
+                child = dict(scope)
+                child["root_path"] = scope.get("root_path", "") + prefix
+                child["path"] = path[len(prefix) :] or "/"
+                child["raw_path"] = child["path"].encode()
+                await peer(child, receive, send)
+                return
         target = self._target(path)
         if target is None or target[0] not in self.apps:
             response = problem_response(404, "Not found", detail=f"no service serves {path}", instance=path)
@@ -144,6 +201,11 @@ class Host:
                     "paths": spec.prefixes,
                 }
                 for spec in SERVICES
+            },
+            "stand_ins": {
+                "axis_sandbox": f"{SANDBOX_PREFIX}/docs",
+                "sms_simulator": f"{SMS_PREFIX}/messages",
+                "mail": str(self.var_dir / "mail"),
             },
         }
         payload = json.dumps(body, ensure_ascii=False, indent=2).encode()

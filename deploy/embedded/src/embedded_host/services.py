@@ -82,6 +82,8 @@ def settings_for(spec: ServiceSpec, var_dir: Path, **overrides: Any) -> ServiceS
         "relay_poll_seconds": 0.5,
     }
     env_set = spec.settings()
+    if spec.short == "notify" and "mail_folder" not in env_set.model_fields_set:
+        defaults["mail_folder"] = var_dir / "mail"  # an operator opens the .eml files there
     if (
         env_set.database_url.get_secret_value()
         != spec.settings.model_fields["database_url"].default.get_secret_value()

@@ -132,6 +132,9 @@ async def seed_demo_users(
                     full_name=demo.full_name,
                     agency_id=agencies[demo.agency_code].id,
                     roles=list(demo.roles),
+                    # Codes by e-mail land in <var>/mail, by SMS in the simulator (/sms-simulator/messages).
+                    email=f"{demo.username}@demo.ninhbinh.gov.vn",
+                    phone=f"+8491{len(seed.users):07d}",
                 ),
                 actor=None,
             )
