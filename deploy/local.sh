@@ -63,7 +63,24 @@ up() {
   up_services
 }
 
+# The stand-ins for what cannot run here, as separate processes like the real parties: the national
+# axis sandbox (egov's EGOV_AXIS_URL default, :8190) and the SMS provider simulator (notify's default
+# providers, :8191; its receipts go to notify on :8104).
+STAND_INS=("axis-sandbox:egov_gateway.sandbox:8190" "sms-simulator:notify_service.sms.simulator:8191")
+
+up_stand_ins() {
+  for entry in "${STAND_INS[@]}"; do
+    IFS=: read -r name module port <<<"$entry"
+    pidfile="$VAR_DIR/run/$name.pid"
+    if [ -f "$pidfile" ] && pid_alive "$(cat "$pidfile")"; then log "$name already running"; continue; fi
+    nohup "$PY" -m "$module" --port "$port" >>"$VAR_DIR/log/$name.log" 2>&1 &
+    echo $! > "$pidfile"
+    log "$name started on 127.0.0.1:$port (pid $!, log var/log/$name.log)"
+  done
+}
+
 up_services() {
+  up_stand_ins
   for entry in "${SERVICES[@]}"; do
     IFS=: read -r short pkg port <<<"$entry"
     "$PG" createdb "${DB_PREFIX:-}$short" >/dev/null
@@ -99,7 +116,7 @@ down() {
 
 down_services() {
   "$NGINX" stop || true
-  for entry in "${SERVICES[@]}"; do
+  for entry in "${SERVICES[@]}" "${STAND_INS[@]}"; do
     IFS=: read -r short _ _ <<<"$entry"
     pidfile="$VAR_DIR/run/$short.pid"
     [ -f "$pidfile" ] || continue

@@ -16,8 +16,8 @@ from notify_service.sms.simulator import SimulatorConfig, create_simulator
 def test_defaults_point_at_the_simulator_and_are_development_only():
     settings = SmsSettings()
     assert [(p.name, p.kind, p.base_url) for p in settings.providers] == [
-        ("sim-generic", "generic", "http://127.0.0.1:8190/generic"),
-        ("sim-brandname", "brandname", "http://127.0.0.1:8190/brandname"),
+        ("sim-generic", "generic", "http://127.0.0.1:8191/generic"),
+        ("sim-brandname", "brandname", "http://127.0.0.1:8191/brandname"),
     ]
     settings.check_secrets("development")
     with pytest.raises(InsecureSettings, match=r"sim-generic\.receipt_secret, sim-generic\.api_key"):

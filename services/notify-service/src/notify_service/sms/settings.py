@@ -1,7 +1,7 @@
 """SMS settings (env prefix ``NOTIFY_SMS_``) and the factory that turns them into an ``SmsRouter``.
 
 Providers come as a JSON list in ``NOTIFY_SMS_PROVIDERS``, first = preferred. The defaults point
-at the simulator (``python -m notify_service.sms.simulator --port 8190``) with one account per
+at the simulator (``python -m notify_service.sms.simulator --port 8191``) with one account per
 protocol, which is what embedded mode and development use.
 """
 
@@ -23,7 +23,7 @@ from .generic import GenericHttpProvider
 from .health import HealthPolicy
 from .router import SmsRouter
 
-SIMULATOR_URL = "http://127.0.0.1:8190"
+SIMULATOR_URL = "http://127.0.0.1:8191"
 
 
 class SmsProviderConfig(BaseModel):

@@ -1,4 +1,4 @@
-"""``python -m notify_service.sms.simulator --port 8190``: the simulator on its own.
+"""``python -m notify_service.sms.simulator --port 8191``: the simulator on its own.
 
 Secrets come from the environment (``SMS_SIMULATOR_API_KEY``, ``SMS_SIMULATOR_PASSWORD``,
 ``SMS_SIMULATOR_RECEIPT_TOKEN``, ``SMS_SIMULATOR_ADMIN_TOKEN``) rather than the command line, where
@@ -38,7 +38,7 @@ def _loopback(host: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m notify_service.sms.simulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument("--port", type=int, default=8191)
     parser.add_argument("--username", default="egov", help="brand-name account user name")
     parser.add_argument("--brandname", action="append", help="registered brand names (repeatable)")
     parser.add_argument(
