@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from kit_bus import LocalBus, PermanentError, open_runtime
+from kit_bus import LocalBus, PermanentError, cli, open_runtime
 from kit_bus.cli import main
 from kit_bus.probe import MIGRATIONS, ProbeEmitted, applied
+from kit_bus.service import create_service_app
 from kit_bus.testing import publish
 from kit_core import ServiceSettings, new_id
 from kit_db import make_engine, upgrade
@@ -85,3 +87,36 @@ def test_dlq_list_then_replay_after_the_fix(tmp_path, capsys):
     assert asyncio.run(applied_rows(url)) == 1
     assert run("dlq", "list") == 0
     assert capsys.readouterr().out == ""
+
+
+def test_the_worker_command_runs_the_loops_the_app_declares(monkeypatch, tmp_path):
+    """`python -m <service> worker` (what k8s and compose run beside `serve --no-workers`) runs the
+    same background loops as a serving process with workers, taken from the app itself."""
+    seen: dict[str, object] = {}
+
+    async def fake_worker(settings, handlers, workers):
+        seen["workers"] = list(workers)
+
+    async def sweep(runtime) -> None:
+        return None
+
+    def factory(settings, run_workers=True):
+        return create_service_app(
+            settings, title="probe", description="", routers=[APIRouter()], bus=LocalBus(), workers=[sweep]
+        )
+
+    monkeypatch.setattr(cli, "_worker", fake_worker)
+    settings = ServiceSettings(
+        service_name="probe-service", env="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3"
+    )
+    assert (
+        main(
+            settings_factory=lambda: settings,
+            app_factory=factory,
+            handlers={},
+            migrations=MIGRATIONS,
+            argv=["worker"],
+        )
+        == 0
+    )
+    assert seen["workers"] == [sweep]

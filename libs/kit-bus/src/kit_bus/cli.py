@@ -122,7 +122,10 @@ def main(
         asyncio.run(migrate(settings, migrations))
         return 0
     if args.command == "worker":
-        asyncio.run(_worker(settings, handlers, workers))
+        # The service's own loops are those its app declares (create_service_app(workers=...)),
+        # so `worker` runs exactly what `serve` without --no-workers runs, minus HTTP.
+        declared = workers or app_factory(settings, run_workers=True).state.service_workers
+        asyncio.run(_worker(settings, handlers, declared))
         return 0
     if args.command == "dlq":
         return asyncio.run(_dlq(settings, handlers, args.action, args.ids))

@@ -92,5 +92,6 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.state.event_handlers = dict(handlers or {})  # what this service consumes, for the wiring checks
+    app.state.service_workers = list(workers)  # what `python -m <service> worker` runs besides the bus
     app.state.metrics_registry = registry  # for a service's own collectors, registered by its create_app
     return app
