@@ -68,6 +68,16 @@ EXTRA_SECRETS = {
             "valueFrom": {"secretKeyRef": {"name": "identity-service-keys", "key": "encryption-key"}},
         }
     ],
+    "egov-gateway": [
+        {
+            "name": "EGOV_AXIS_SECRET",
+            "valueFrom": {"secretKeyRef": {"name": "egov-gateway-axis", "key": "secret"}},
+        },
+        {
+            "name": "EGOV_SIGNING_KEY_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "egov-gateway-signing", "key": "password"}},
+        },
+    ],
 }
 BY_DIST = {s.dist: s for s in SERVICES}
 # services that call outside the cluster (providers; the national document axis)
@@ -485,10 +495,13 @@ def compose() -> Doc:
 
 
 def test_compose_has_the_infrastructure_and_three_containers_per_service(compose: Doc) -> None:
-    expected = {"postgres", "kafka", "gateway"} | {
+    expected = {"postgres", "kafka", "gateway", "axis-sandbox"} | {
         f"{s.short}-{role}" for s in SERVICES for role in COMPONENTS
     }
     assert set(compose["services"]) == expected
+    sandbox = compose["services"]["axis-sandbox"]
+    assert sandbox["command"][0] == "egov_gateway.sandbox"  # the stand-in, from egov-gateway's own image
+    assert sandbox.get("ports") is None  # reached by egov-gateway only, never published
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.dist)
@@ -575,6 +588,7 @@ def test_compose_has_no_default_secrets(compose: Doc) -> None:
     assert {name for name, _, _ in variables if secret_names.search(name)} == {
         "POSTGRES_PASSWORD",
         "IDENTITY_ENCRYPTION_KEY",
+        "EGOV_AXIS_SECRET",
         *(f"{s.short.upper()}_DB_PASSWORD" for s in SERVICES),
     }
     assert DEV_SECRET_VALUE not in text
