@@ -65,7 +65,7 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     DocumentSubmitted: NONE,
     DocumentApproved: NONE,
     DocumentSigned: NONE,
-    DocumentIssued: frozenset({"routing-service"}),  # routing dispatches only what was issued
+    DocumentIssued: frozenset({"routing-service", "notify-service"}),  # routing dispatches; partner webhooks
     DocumentRecalled: frozenset({"routing-service"}),  # recall deliveries to every recipient
     DocumentReplaced: frozenset({"routing-service"}),  # type-3 deliveries beside the replaced one's
     IncomingReceived: frozenset({"routing-service"}),  # status 01
@@ -73,7 +73,7 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReturned: frozenset({"routing-service"}),  # status 02
     # local recipients: docs-service; external ones: egov-gateway
     DeliveryCreated: frozenset({"docs-service", "egov-gateway"}),
-    DeliveryStatusChanged: frozenset({"egov-gateway"}),  # statuses back to axis senders; portal statistics
+    DeliveryStatusChanged: frozenset({"egov-gateway", "notify-service"}),  # axis senders, statistics; webhooks
     # routing turns these into transport states, trail entries and inbound deliveries.
     ExternalTransportChanged: frozenset({"routing-service"}),
     ExternalStatusReceived: frozenset({"routing-service"}),

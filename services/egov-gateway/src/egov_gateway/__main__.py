@@ -5,8 +5,10 @@ from kit_core import SystemClock
 
 from . import MIGRATIONS
 from .app import create_app
+from .commands import COMMANDS
 from .config import Settings
 from .packages.workers import inbound_worker, outbound_worker
+from .stats.workers import publish_worker
 from .wiring import handlers
 
 if __name__ == "__main__":
@@ -18,6 +20,11 @@ if __name__ == "__main__":
             app_factory=create_app,
             handlers=handlers(clock),
             migrations=MIGRATIONS,
-            workers=[outbound_worker(settings, clock), inbound_worker(settings, clock)],
+            commands=COMMANDS,
+            workers=[
+                outbound_worker(settings, clock),
+                inbound_worker(settings, clock),
+                publish_worker(settings, clock),
+            ],
         )
     )

@@ -9,6 +9,8 @@ from .config import Settings
 from .directory_sync.endpoints import router as directory_router
 from .packages.endpoints import router as packages_router
 from .packages.workers import inbound_worker, outbound_worker
+from .stats.endpoints import router as stats_router
+from .stats.workers import publish_worker
 from .wiring import handlers
 
 
@@ -30,9 +32,9 @@ def create_app(
         description=(
             "The gateway to the national document axis (Trục liên thông văn bản quốc gia): its routing table "
             "(every agency, served here or reached through the axis), the edXML packages sent and received, "
-            "and their stored evidence."
+            "their stored evidence, and the monthly statistics published to the Government portal."
         ),
-        routers=[directory_router, packages_router],
+        routers=[directory_router, packages_router, stats_router],
         handlers=handlers(clock),
         bus=bus,
         run_workers=run_workers,
@@ -40,6 +42,7 @@ def create_app(
         workers=[
             outbound_worker(settings, clock, transport=axis_transport),
             inbound_worker(settings, clock, transport=axis_transport),
+            publish_worker(settings, clock, transport=axis_transport),
         ],
     )
     app.state.settings = settings

@@ -49,3 +49,8 @@ class Settings(ServiceSettings):
     # store and flag) packages whose signature is missing or invalid.
     allow_sha1_signatures: bool = False
     reject_unsigned: bool = False
+    # Statistics for the Government portal: pushed every stats_publish_seconds for the current month and
+    # the stats_publish_months - 1 before it, each agency-month only when its numbers changed.
+    portal_url: str | None = Field(default=None, description="the portal's statistics API; none: axis_url")
+    stats_publish_seconds: float = Field(default=3600.0, gt=0)
+    stats_publish_months: int = Field(default=2, ge=1, le=24)

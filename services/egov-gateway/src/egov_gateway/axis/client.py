@@ -211,6 +211,12 @@ class AxisClient:
         response = await self._request("POST", "/api/agencies", json=body)
         return AxisAgency.model_validate(response.json())
 
+    async def publish_stats(self, payload: dict[str, Any], *, idempotency_key: str) -> None:
+        """The Government portal's statistics endpoint (``POST /portal/stats``): one agency and month."""
+        await self._request(
+            "POST", "/portal/stats", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+
     # --- transport ------------------------------------------------------------------------------
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

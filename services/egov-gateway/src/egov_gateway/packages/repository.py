@@ -82,6 +82,31 @@ class PackageRepository(RepositoryBase[models.ExchangePackage]):
         chosen = preferred or list(candidates)
         return chosen[-1] if chosen else None
 
+    async def status_report(self, delivery_id: UUID, status: str) -> models.StatusReport | None:
+        return await self.session.get(models.StatusReport, (delivery_id, status))
+
+    async def add_status_report(self, report: models.StatusReport) -> None:
+        self.session.add(report)
+        await self.session.flush()
+
+    async def received_document(self, exchange_id: str, recipient_code: str) -> models.ExchangePackage | None:
+        """The document package received from the axis as ``exchange_id`` for ``recipient_code`` (the
+        original, business type 0, when there are several)."""
+        stmt = select(models.ExchangePackage).where(
+            models.ExchangePackage.direction == IN,
+            models.ExchangePackage.kind == "document",
+            models.ExchangePackage.exchange_id == exchange_id,
+            models.ExchangePackage.recipient_codes.contains(recipient_code, autoescape=True),
+        )
+        candidates = [
+            p
+            for p in (await self.session.execute(stmt.order_by(models.ExchangePackage.created_at))).scalars()
+            if recipient_code in p.recipient_codes.split(",")
+        ]
+        originals = [p for p in candidates if p.business_type == "0"]
+        chosen = originals or candidates
+        return chosen[-1] if chosen else None
+
     async def visible(
         self,
         *,

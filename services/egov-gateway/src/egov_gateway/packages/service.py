@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -22,15 +23,20 @@ from egov_gateway import models
 from egov_gateway.config import Settings
 from egov_gateway.directory_sync.repository import DirectoryEntryRepository
 from egov_gateway.exchange import (
+    SEED_STATUS_CODES,
     Attachment,
     DocumentPackage,
     MalformedPackage,
+    Organization,
     ParseLimits,
+    ResponseFor,
     SigningError,
     SigningKey,
+    StaffInfo,
     StatusPackage,
     VerificationResult,
     build_document,
+    build_status,
     canonical_organ_id,
     parse_document,
     parse_package,
@@ -42,6 +48,7 @@ from kit_contracts import (
     BusinessType,
     Confidentiality,
     DeliveryCreated,
+    DeliveryStatusChanged,
     DocumentSummary,
     ExternalStatusReceived,
     ExternalTransportChanged,
@@ -63,10 +70,11 @@ class Outgoing:
     """A claimed outbound package and the exact bytes to hand to the axis."""
 
     package_id: UUID
-    delivery_id: UUID
+    delivery_id: UUID | None  # none for a status package of ours
     sender_code: str
     raw: bytes
     attempts: int
+    service_type: Literal["eDoc", "status"] = "eDoc"
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,10 @@ class PackageService:
             evidence = await packages.evidence(package.id)
             if evidence is None:
                 try:
-                    raw = await self._build(session, package, key=key, settings=settings, now=now)
+                    if package.kind == "status":
+                        raw = await self._build_status(session, package, key=key, settings=settings)
+                    else:
+                        raw = await self._build(session, package, key=key, settings=settings, now=now)
                 except (SigningError, MalformedPackage, ValidationError) as exc:
                     await self._failed(
                         session, package, f"the package cannot be built: {exc}", now=now, final=True
@@ -167,10 +178,11 @@ class PackageService:
             claimed.append(
                 Outgoing(
                     package_id=package.id,
-                    delivery_id=_delivery(package),
+                    delivery_id=package.delivery_id,
                     sender_code=package.sender_code,
                     raw=evidence.raw,
                     attempts=package.attempts,
+                    service_type="status" if package.kind == "status" else "eDoc",
                 )
             )
         return claimed
@@ -212,6 +224,8 @@ class PackageService:
         package.state, package.axis_doc_id = "sent", axis_doc_id
         package.attempts += 1
         package.next_attempt_at, package.last_error, package.updated_at = None, None, now
+        if package.kind != "document":
+            return  # our own status packages are the gateway's affair: routing has no delivery for them
         await outbox.add(
             session,
             ExternalTransportChanged(
@@ -256,6 +270,8 @@ class PackageService:
         package.next_attempt_at = (
             None if final else now + timedelta(seconds=retry * 2 ** max(package.attempts - 1, 0))
         )
+        if package.kind != "document":
+            return
         await outbox.add(
             session,
             ExternalTransportChanged(
@@ -266,6 +282,97 @@ class PackageService:
                 detail=detail[:1000],
                 occurred_at=now,
             ),
+        )
+
+    # --- our statuses back to external senders ----------------------------------------------------
+
+    async def record_status(
+        self, session: AsyncSession, event: DeliveryStatusChanged, *, at: datetime
+    ) -> UUID | None:
+        """A status of a delivery that came in from the axis becomes one outbound status package.
+
+        The delivery is matched by its exchange id and recipient agency against the document packages
+        we received; any other delivery (local, or one we sent out) is ignored. One package per
+        (delivery, status): a redelivered or repeated event finds the report and changes nothing.
+        """
+        packages = PackageRepository(session)
+        if await packages.status_report(event.delivery_id, event.status.value) is not None:
+            return None
+        received = await packages.received_document(event.exchange_id, event.recipient_org_code)
+        if received is None:
+            return None
+        entry = await DirectoryEntryRepository(session).by_code(event.recipient_org_code)
+        if entry is not None and entry.external:
+            return None  # an external agency's answer on a delivery of ours: it came from the axis
+        description = event.note or SEED_STATUS_CODES.get(event.status.value)
+        details: dict[str, Any] = {
+            "answers_package_id": str(received.id),
+            "delivery_id": str(event.delivery_id),
+            "reporter_name": entry.name if entry is not None else None,
+            "description": description[:1000] if description else None,
+            "staff": event.actor_name,
+            "occurred_at": event.occurred_at.isoformat(),
+        }
+        package = await packages.add(
+            models.ExchangePackage(
+                id=new_id(),
+                direction=OUT,
+                kind="status",
+                business_type=None,
+                status_code=event.status.value,
+                delivery_id=None,
+                exchange_id=event.exchange_id,
+                sender_code=event.recipient_org_code,
+                recipient_codes=received.sender_code,
+                state="pending",
+                attempts=0,
+                next_attempt_at=at,
+                last_error=None,
+                summary=details,
+                note=event.note,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        await packages.add_parties(package.id, {(event.recipient_org_id, "sender")})
+        await packages.add_status_report(
+            models.StatusReport(
+                delivery_id=event.delivery_id, status=event.status.value, package_id=package.id, created_at=at
+            )
+        )
+        return package.id
+
+    async def _build_status(
+        self, session: AsyncSession, package: models.ExchangePackage, *, key: SigningKey, settings: Settings
+    ) -> bytes:
+        """The signed status package: ``ResponseFor`` is read from the document package it answers."""
+        details = package.summary or {}
+        answered = await PackageRepository(session).evidence(UUID(details["answers_package_id"]))
+        if answered is None:
+            raise MalformedPackage("the document package this status answers has no stored evidence")
+        document = await asyncio.to_thread(parse_document, answered.raw, limits=_limits(settings))
+        header = document.message_header
+        code = header.code
+        status = StatusPackage(
+            response_for=ResponseFor(
+                organ_id=header.sender.organ_id,
+                code=f"{code.code_number}/{code.code_notation}" if code.code_notation else code.code_number,
+                promulgation_date=header.promulgation_info.promulgation_date,
+                document_id=header.document_id,
+            ),
+            sender=Organization(organ_id=package.sender_code, organ_name=details.get("reporter_name")),
+            status_code=package.status_code or "",
+            description=details.get("description"),
+            timestamp=datetime.fromisoformat(details["occurred_at"]),
+            staff_info=StaffInfo(staff=details["staff"]) if details.get("staff") else None,
+        )
+        return await asyncio.to_thread(
+            sign_package,
+            build_status(status),
+            key,
+            signature_algorithm=settings.signature_algorithm,
+            digest_algorithm=settings.digest_algorithm,
+            limits=_limits(settings),
         )
 
     # --- inbound --------------------------------------------------------------------------------

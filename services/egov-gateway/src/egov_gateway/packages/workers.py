@@ -31,7 +31,7 @@ from .service import packages
 log = get_logger(__name__)
 
 
-class _Stopping(Exception):
+class Stopping(Exception):
     """The runtime is stopping: leave the pass at the next pause."""
 
 
@@ -60,14 +60,18 @@ class KeySource:
 
 @contextlib.asynccontextmanager
 async def axis_client(
-    settings: Settings, runtime: Runtime, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    runtime: Runtime,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    base_url: str | None = None,
 ) -> AsyncIterator[AxisClient]:
     async def sleep(seconds: float) -> None:
         if await runtime.pause(seconds):
-            raise _Stopping
+            raise Stopping
 
     client = AxisClient(
-        base_url=settings.axis_url,
+        base_url=base_url or settings.axis_url,
         system_id=settings.axis_system_id,
         secret=settings.axis_secret.get_secret_value(),
         timeout=settings.axis_timeout_seconds,
@@ -96,7 +100,9 @@ async def send_pass(
         batch = await packages.claim_outgoing(session, key=key, settings=settings, now=clock.now())
     for item in batch:
         try:
-            receipt = await client.send(item.raw, message_id=item.package_id, sender=item.sender_code)
+            receipt = await client.send(
+                item.raw, message_id=item.package_id, sender=item.sender_code, service_type=item.service_type
+            )
         except AxisError as exc:
             final = isinstance(exc, AxisRefused) and exc.http_status not in (401, 403, 408, 409)
             log.warning("outbound.send_failed", package_id=str(item.package_id), reason=str(exc), final=final)
@@ -171,7 +177,7 @@ def outbound_worker(
                             settings.outbound_batch
                         ):
                             pass
-                except _Stopping:
+                except Stopping:
                     return
                 except Exception:
                     log.exception("outbound.pass_failed")  # the next pass tries again
@@ -197,7 +203,7 @@ def inbound_worker(
                     if not reachable:
                         log.info("inbound.axis_reachable_again")
                     reachable = True
-                except _Stopping:
+                except Stopping:
                     return
                 except AxisError as exc:
                     if reachable:

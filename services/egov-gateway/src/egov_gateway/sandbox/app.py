@@ -173,6 +173,8 @@ class Sandbox:
                     message_type="status",
                     body=body,
                     created_at=datetime.now(UTC),
+                    status_code=status_code,
+                    response_for=header.document_id,
                 )
                 self.store.messages[reply.doc_id] = reply
                 seq = self.store.next_seq()
@@ -230,6 +232,8 @@ class Sandbox:
             message_type=message_type,
             body=body,
             created_at=datetime.now(UTC),
+            status_code=package.status_code if isinstance(package, StatusPackage) else None,
+            response_for=package.response_for.document_id if isinstance(package, StatusPackage) else None,
         )
         self.store.messages[message.doc_id] = message
         self.store.by_message_id[(system_id, message_id)] = message.doc_id
@@ -281,6 +285,23 @@ class CentralSend(BaseModel):
     reason: str | None = None
     attachments: list[AdminAttachment] = Field(default_factory=list)
     signed: bool = True
+
+
+class PortalStats(BaseModel):
+    """What the portal takes per agency and month (extra fields are kept as sent)."""
+
+    model_config = {"extra": "allow"}
+
+    agency_code: str = Field(min_length=1, max_length=13)
+    agency_name: str = Field(default="", max_length=255)
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    sent: int = Field(ge=0)
+    received: int = Field(ge=0)
+    sent_signed: int = Field(ge=0)
+    received_signed: int = Field(ge=0)
+    completed_on_time: int = Field(ge=0)
+    completed_late: int = Field(ge=0)
+    still_open: int = Field(ge=0)
 
 
 def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
@@ -466,6 +487,44 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
             sandbox.store.agencies[code] = agency
         return agency.wire()
 
+    # --- the Government portal's statistics endpoint ------------------------------------------------
+
+    @app.post("/portal/stats", status_code=201)
+    async def portal_stats(
+        push: PortalStats,
+        system_id: System,
+        idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)],
+    ) -> dict[str, Any]:
+        """One agency's numbers for one month; the latest push per agency-month is what the portal shows.
+        A push repeated with the same ``Idempotency-Key`` is stored once."""
+        if not sandbox.serves(system_id, push.agency_code):
+            raise SandboxError(
+                403, "Not your agency", f"system {system_id} does not serve {push.agency_code}"
+            )
+        async with sandbox.lock:
+            store = sandbox.store
+            duplicate = any(
+                p["system_id"] == system_id and p["idempotency_key"] == idempotency_key
+                for p in store.portal_pushes
+            )
+            if not duplicate:
+                record = {
+                    "system_id": system_id,
+                    "idempotency_key": idempotency_key,
+                    "stats": push.model_dump(),
+                }
+                store.portal_pushes.append(record)
+                store.portal_stats[(system_id, push.agency_code, push.month)] = record
+        return {"duplicate": duplicate}
+
+    @app.get("/admin/portal/stats", dependencies=[Depends(admin)])
+    async def admin_portal_stats() -> dict[str, Any]:
+        async with sandbox.lock:
+            return {
+                "latest": list(sandbox.store.portal_stats.values()),
+                "pushes": list(sandbox.store.portal_pushes),
+            }
+
     # --- admin: what a test needs to play the other side -----------------------------------------
 
     @app.post("/admin/send", status_code=201, dependencies=[Depends(admin)])
@@ -567,6 +626,8 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
                     "doc_id": m.doc_id,
                     "from": m.sender,
                     "message_type": m.message_type,
+                    "status_code": m.status_code,
+                    "response_for": m.response_for,
                     "recipients": dict(m.recipients),
                     "delivered": {
                         d.system_id: d.status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 TransportStatus = Literal["processing", "done", "fail"]
 
@@ -46,6 +46,8 @@ class Message:
     body: bytes
     created_at: datetime
     recipients: dict[str, TransportStatus] = field(default_factory=dict)  # agency code → status
+    status_code: str | None = None  # a status package: its business status and the DocumentId it answers
+    response_for: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -70,6 +72,9 @@ class Store:
     by_message_id: dict[tuple[str, str], str] = field(default_factory=dict)
     deliveries: dict[tuple[str, str], Delivery] = field(default_factory=dict)  # (doc_id, system_id)
     seq: int = 0
+    # The Government portal's statistics: the latest push per (system, agency code, month), and every push.
+    portal_stats: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    portal_pushes: list[dict[str, Any]] = field(default_factory=list)
 
     def next_seq(self) -> int:
         self.seq += 1
