@@ -7,24 +7,15 @@ from . import MIGRATIONS
 from .app import create_app
 from .commands import COMMANDS
 from .config import Settings
-from .packages.workers import inbound_worker, outbound_worker
-from .stats.workers import publish_worker
 from .wiring import handlers
 
 if __name__ == "__main__":
-    settings = Settings()
-    clock = SystemClock()
     sys.exit(
         main(
-            settings_factory=lambda: settings,
+            settings_factory=Settings,
             app_factory=create_app,
-            handlers=handlers(clock),
+            handlers=handlers(SystemClock()),
             migrations=MIGRATIONS,
             commands=COMMANDS,
-            workers=[
-                outbound_worker(settings, clock),
-                inbound_worker(settings, clock),
-                publish_worker(settings, clock),
-            ],
-        )
+        )  # `worker` runs the loops the app declares: outbound, inbound, statistics
     )
