@@ -41,6 +41,12 @@ def sms_router() -> Any:
 
 
 @pytest.fixture
+def run_workers() -> bool:
+    """False: the app as `serve --no-workers` runs it (no consumer, no sending worker)."""
+    return True
+
+
+@pytest.fixture
 def start() -> datetime:
     """Where the service's clock starts (the real time, to the second)."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -48,7 +54,12 @@ def start() -> datetime:
 
 @pytest.fixture
 async def notify(
-    dialect: str, tmp_path: Path, overrides: dict[str, Any], start: datetime, sms_router: Any
+    dialect: str,
+    tmp_path: Path,
+    overrides: dict[str, Any],
+    start: datetime,
+    sms_router: Any,
+    run_workers: bool,
 ) -> AsyncIterator[Notify]:
     clock = FixedClock(start)
     values: dict[str, Any] = {
@@ -63,7 +74,9 @@ async def notify(
 
     def factory(url: str, bus: Any, verifier: Any) -> Any:
         made.append(Settings(database_url=url, **(values | overrides)))
-        return create_app(made[-1], bus=bus, verifier=verifier, clock=clock, sms=sms_router)
+        return create_app(
+            made[-1], bus=bus, verifier=verifier, clock=clock, sms=sms_router, run_workers=run_workers
+        )
 
     async with service_under_test(
         factory, migrations=MIGRATIONS, dialect=dialect, name="notify", folder=tmp_path

@@ -20,6 +20,7 @@ KIND_NAMES = [
     "delivery.status_changed",
     "document.recalled",
     "digest.daily",
+    "webhook.paused",
 ]
 VIETNAMESE = re.compile(
     r"[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]", re.IGNORECASE

@@ -91,6 +91,8 @@ class Settings(ServiceSettings):
             "dispatches.read",
             "dispatches.write",
             "notifications.send",
+            "notifications.read",
+            "webhooks.manage",
             "exchange.write",
         ],
         description="the scopes administrators may grant machine clients",

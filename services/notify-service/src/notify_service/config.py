@@ -74,3 +74,39 @@ class Settings(ServiceSettings):
     feed_heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="a comment line keeps idle streams open"
     )
+
+    # Partner webhooks.
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="let webhooks reach loopback, private and link-local addresses (development only)",
+    )
+    webhook_allow_http: bool = Field(
+        default=False, description="plain http targets (else https only; a per-subscription allow permits it)"
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list, description="CIDRs partners may use though not public, e.g. 10.20.0.0/16"
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_initial_seconds: float = Field(default=30.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_retry_total_hours: float = Field(
+        default=24.0, ge=24.0, description="keep retrying a delivery this long after its first attempt"
+    )
+    webhook_pause_after_failures: int = Field(
+        default=5, ge=1, description="deliveries failing for good in a row before the subscription is paused"
+    )
+    webhook_keep_days: int = Field(
+        default=30, ge=1, description="delivered and failed webhook deliveries are deleted after this long"
+    )
+    webhook_rotation_overlap_hours: float = Field(
+        default=24.0, gt=0, description="after a rotation the previous secret signs too for this long"
+    )
+
+    # The daily digest (Vietnam time).
+    digest_enabled: bool = True
+    digest_time: str = Field(
+        default="07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, UTC+7"
+    )
+    digest_forget_after_days: int = Field(
+        default=30, ge=1, description="a work item this many days past its deadline leaves the list"
+    )

@@ -31,6 +31,7 @@ class NotifyState:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sms: SmsRouter | None = None  # None: SMS deliveries wait in created
     sender: Any = None  # the running worker's Sender (tests force sweeps through it)
+    sessionmaker: Any = None  # the app's, set in its lifespan (SMS receipts work without the worker)
 
     def wake_after_commit(self, session: AsyncSession) -> None:
         """Wake the sending worker once ``session`` commits (a rollback wakes nobody)."""

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import time
 
+import httpx
+
 from kit_bus.runtime import Runtime, Worker
 from kit_core import get_logger
 from kit_db import listen
@@ -19,7 +21,9 @@ from notify_service.channels.sink import FileTransport
 from notify_service.channels.smtp import SmtpTransport
 from notify_service.config import Settings
 from notify_service.dependencies import NotifyState
+from notify_service.digest.service import Digest
 from notify_service.notification.service import WAKE_CHANNEL
+from notify_service.webhook.sender import WebhookSender
 
 from .service import Sender
 
@@ -61,12 +65,13 @@ def sending_worker(state: NotifyState) -> Worker:
                 "notify.sms_not_configured",
                 detail="no SMS router: SMS deliveries stay in 'created' until one is configured",
             )
-        else:
-            state.sms.on_receipt(sender.on_receipt)
         log.info("notify.sender_started", mail=settings.mail_transport, channels=sender.channels())
         next_sweep = 0.0
         postgres = runtime.engine.dialect.name == "postgresql"
-        async with contextlib.AsyncExitStack() as stack:
+        # No redirects for webhooks: a 3xx could lead past the SSRF guard; the partner fixes its URL instead.
+        async with httpx.AsyncClient(follow_redirects=False) as http, contextlib.AsyncExitStack() as stack:
+            hooks = WebhookSender(state, runtime.sessionmaker, http=http)
+            digest = Digest(state, runtime.sessionmaker)
             listening = False
             while not runtime.stopping.is_set():
                 claimed = 0
@@ -78,8 +83,11 @@ def sending_worker(state: NotifyState) -> Worker:
                     state.wake.clear()
                     if time.monotonic() >= next_sweep:
                         await sender.sweep()
+                        await hooks.sweep()
+                        await digest.run()  # once a day per user, at NOTIFY_DIGEST_TIME
                         next_sweep = time.monotonic() + settings.sweep_interval_seconds
-                    claimed = await sender.run_once()
+                    counts = await asyncio.gather(sender.run_once(), hooks.run_once())
+                    claimed = max(counts)
                 except Exception:
                     log.exception("notify.sender_failed")  # the database is away, say: try at the next tick
                     if listening:  # the LISTEN connection may be the broken part; reopen it

@@ -4,6 +4,8 @@ from .notification import Channel, Delivery, DeliveryAttempt, DeliveryStatus, No
 from .preference import Preference, QuietHours
 from .template import Template
 from .user import User, UserRole
+from .webhook import SubscriptionStatus, WebhookDelivery, WebhookSubscription
+from .work_item import DigestSent, WorkItem
 
 __all__ = [
     "Base",
@@ -11,11 +13,16 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",
+    "DigestSent",
     "FeedItem",
     "Notification",
     "Preference",
     "QuietHours",
+    "SubscriptionStatus",
     "Template",
     "User",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "WorkItem",
 ]

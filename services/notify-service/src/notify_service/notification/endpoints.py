@@ -6,12 +6,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kit_contracts import NotificationRequested
-from kit_core import AUTHENTICATION, MissingRole, OtherAgency, current_principal, new_id, problems
+from kit_core import (
+    AUTHENTICATION,
+    MissingRole,
+    MissingScope,
+    OtherAgency,
+    current_principal,
+    new_id,
+    problems,
+)
 from kit_db import SessionDep
 from notify_service import models
 from notify_service.dependencies import StateDep
 
-from .dependencies import NotifyAdmin
+from .dependencies import NotifyReader, NotifySender, source_of
 from .exceptions import (
     AgencyRequired,
     NoRecipients,
@@ -27,12 +35,13 @@ router = APIRouter(
     prefix="/api/v1/notifications",
     tags=["notifications"],
     dependencies=[Depends(current_principal)],
-    responses=problems(*AUTHENTICATION, MissingRole),
+    responses=problems(*AUTHENTICATION, MissingRole, MissingScope),
 )
 
 WHO: Final = (
     "System administrators see every notification; an agency administrator only those about their own agency "
-    "(org_id), and sends only within it."
+    "(org_id), and sends only within it. Machine clients act like an agency administrator of their token's "
+    "agency, with the scope notifications.send (create) or notifications.read (read)."
 )
 
 
@@ -60,14 +69,14 @@ WHO: Final = (
     f"notifications a minute (then 429 with Retry-After). {WHO}",
 )
 async def create_notification(
-    body: NotificationCreate, session: SessionDep, admin: NotifyAdmin, state: StateDep, response: Response
+    body: NotificationCreate, session: SessionDep, admin: NotifySender, state: StateDep, response: Response
 ) -> models.Notification:
     await notification_service.authorize(session, admin, org_id=body.org_id, user_ids=body.user_ids)
     request = NotificationRequested(request_id=new_id(), **body.model_dump())
     notification, created = await notification_service.request(
         session,
         request,
-        source=f"api:{admin.subject}",
+        source=source_of(admin),
         state=state,
         per_minute=state.settings.api_rate_limit_per_minute,
     )
@@ -83,8 +92,15 @@ async def create_notification(
 )
 async def list_notifications(
     session: SessionDep,
-    admin: NotifyAdmin,
+    admin: NotifyReader,
     org_id: UUID | None = None,
+    source: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="who asked: a producing service (e.g. docs-service), client:<client id> or api:<user>",
+        ),
+    ] = None,
     kind: Annotated[str | None, Query(max_length=64)] = None,
     recipient: Annotated[UUID | None, Query(description="only those with a delivery to this user")] = None,
     delivery_status: Annotated[
@@ -97,7 +113,14 @@ async def list_notifications(
     if not admin.is_system_admin:
         org_id = admin.agency_id
     return await notification_service.search(
-        session, org_id=org_id, kind=kind, user_id=recipient, status=delivery_status, since=since, limit=limit
+        session,
+        org_id=org_id,
+        source=source,
+        kind=kind,
+        user_id=recipient,
+        status=delivery_status,
+        since=since,
+        limit=limit,
     )
 
 
@@ -108,7 +131,7 @@ async def list_notifications(
     description=f"One notification with its deliveries and every attempt. {WHO} Another agency's is 404.",
 )
 async def get_notification(
-    notification_id: UUID, session: SessionDep, admin: NotifyAdmin
+    notification_id: UUID, session: SessionDep, admin: NotifyReader
 ) -> models.Notification:
     notification = await notification_service.get(session, notification_id)
     if not admin.is_system_admin and (

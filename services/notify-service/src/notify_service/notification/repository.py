@@ -58,6 +58,7 @@ class NotificationRepository(RepositoryBase[models.Notification]):
         self,
         *,
         org_id: UUID | None,
+        source: str | None = None,
         kind: str | None,
         user_id: UUID | None,
         status: str | None,
@@ -69,6 +70,8 @@ class NotificationRepository(RepositoryBase[models.Notification]):
         )
         if org_id is not None:
             stmt = stmt.where(models.Notification.org_id == org_id)
+        if source is not None:
+            stmt = stmt.where(models.Notification.source == source)
         if kind is not None:
             stmt = stmt.where(models.Notification.kind == kind)
         if since is not None:

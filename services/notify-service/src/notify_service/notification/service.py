@@ -16,6 +16,7 @@ from kit_contracts import NotificationRequested
 from kit_core import OtherAgency, Principal, get_logger, new_id
 from notify_service import models
 from notify_service.dependencies import NotifyState
+from notify_service.digest import service as digest
 from notify_service.preference.service import preference as preference_service
 from notify_service.recipient.repository import UserRepository
 from notify_service.template.defaults import KINDS
@@ -124,6 +125,9 @@ class NotificationService:
             return twin, False
         rows = await self._plan(session, request, notification_id, state=state, now=now)
         await repo.add_deliveries(rows)
+        if request.kind in digest.TRACKED:  # the daily digest's work list
+            users = [u for u in await self._recipients(session, request) if u is not None]
+            await digest.track(session, request, users, now=now)
         state.wake_after_commit(session)
         if rows:
             await repo.announce(WAKE_CHANNEL)
@@ -268,9 +272,10 @@ class NotificationService:
         status: str | None,
         since: datetime | None,
         limit: int,
+        source: str | None = None,
     ) -> Sequence[models.Notification]:
         return await NotificationRepository(session).search(
-            org_id=org_id, kind=kind, user_id=user_id, status=status, since=since, limit=limit
+            org_id=org_id, source=source, kind=kind, user_id=user_id, status=status, since=since, limit=limit
         )
 
 

@@ -245,9 +245,53 @@ KINDS: Final[Mapping[str, Kind]] = {
             ),
         },
     ),
+    "webhook.paused": Kind(
+        description="a partner webhook kept failing and was paused",
+        sample={"url": "https://doitac.example.vn/hooks", "failures": 5, "reason": "HTTP 503"},
+        channels=("in_app", "email"),
+        texts={
+            "in_app": Text(
+                subject="Webhook của đối tác đã bị tạm dừng",
+                body="Webhook tới {{ url }} đã bị tạm dừng sau {{ failures }} lần gửi thất bại liên tiếp "
+                "({{ reason }}). Hãy kiểm tra máy nhận rồi bấm tiếp tục để gửi lại các sự kiện đang chờ.",
+            ),
+            "email": _email(
+                "Webhook đã bị tạm dừng: {{ url }}",
+                [
+                    "Webhook tới {{ url }} đã bị tạm dừng sau {{ failures }} lần gửi thất bại liên tiếp "
+                    "({{ reason }}).",
+                    "Các sự kiện mới vẫn được lưu lại; hãy kiểm tra máy nhận rồi tiếp tục webhook để gửi chúng.",
+                ],
+            ),
+        },
+    ),
+    "assignment.completed": Kind(
+        description="an assignment was completed: it leaves the daily digest (nobody is messaged)",
+        sample={"assignment_id": "a1", "number": "123/SNV-VP"},
+        channels=(),
+        texts={},
+    ),
     "digest.daily": Kind(
         description="the day's pending and overdue work",
-        sample={"full_name": "Nguyễn Văn An", "pending": 4, "overdue": 1},
+        sample={
+            "full_name": "Nguyễn Văn An",
+            "pending": 2,
+            "overdue": 1,
+            "items": [
+                {
+                    "number": "123/SNV-VP",
+                    "subject": "Về việc họp giao ban",
+                    "due_date": "05/12/2026",
+                    "overdue": False,
+                },
+                {
+                    "number": "45/UBND-VP",
+                    "subject": "Về việc báo cáo tình hình",
+                    "due_date": "20/11/2026",
+                    "overdue": True,
+                },
+            ],
+        },
         channels=("email",),
         texts={
             "email": _email(
@@ -255,6 +299,9 @@ KINDS: Final[Mapping[str, Kind]] = {
                 [
                     "Xin chào {{ full_name }},",
                     "Bạn có {{ pending }} văn bản đang chờ xử lý, trong đó {{ overdue }} văn bản đã quá hạn.",
+                    "{% for item in items %}• Văn bản số {{ item.number }}: {{ item.subject }}"
+                    "{% if item.due_date %} (hạn xử lý {{ item.due_date }}{% if item.overdue %}, đã quá hạn{% endif %})"
+                    "{% endif %}\n{% endfor %}",
                     "Xem chi tiết tại: {{ app_url }}",
                 ],
             ),
