@@ -8,7 +8,7 @@ UV := python3 -m uv
 export UV
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run lint typecheck check-members test test-unit up down status bench-bus bench-login bench-broadcast schemas clean
+.PHONY: help uv sync run lint typecheck check-members test test-unit up down status bench-bus bench-login bench-broadcast bench-notify bench-docs schemas clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,14 @@ bench-login: sync  ## password + TOTP logins per second with production argon2id
 bench-broadcast: sync  ## routing on the full tenant: province broadcast deliveries/s, roll-up and 10k-inbox p50/p95 (PostgreSQL)
 	@deploy/local.sh infra-up
 	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.broadcast
+
+bench-notify: sync  ## notify: request event -> delivered per second and p50/p99, e-mail (SMTP sink) and webhook (HTTP receiver) (PostgreSQL + Kafka)
+	@deploy/local.sh infra-up
+	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.notify
+
+bench-docs: sync  ## docs-service: documents/s through create -> PDF -> sign -> issue; search p50/p95 on 1,000,000 documents (PostgreSQL)
+	@deploy/local.sh infra-up
+	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.docs
 
 schemas: sync  ## regenerate the checked-in JSON Schemas of the event contracts
 	$(UV) run --no-sync python -m kit_contracts schemas libs/kit-contracts/schemas

@@ -11,6 +11,7 @@ missing=()
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
 fi

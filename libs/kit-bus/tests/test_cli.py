@@ -62,8 +62,10 @@ def test_dlq_list_then_replay_after_the_fix(tmp_path, capsys):
             settings_factory=lambda: ServiceSettings(
                 database_url=url, service_name="probe-consumer", log_json=True
             ),
-            app_factory=lambda *a, **k: None,  # type: ignore[arg-type,return-value]
-            handlers={ProbeEmitted: strict},
+            # the handlers are those the app declares, as for every service
+            app_factory=lambda settings, **_: create_service_app(
+                settings, title="probe", description="", routers=[], handlers={ProbeEmitted: strict}
+            ),
             migrations=MIGRATIONS,
             argv=list(argv),
         )

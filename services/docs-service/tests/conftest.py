@@ -9,7 +9,13 @@ from kit_bus.testing import DIALECTS, service_under_test
 def started(dialect, folder, *, clock=None, max_file_bytes=2 * 1024 * 1024):
     return service_under_test(
         lambda url, bus, verifier: create_app(
-            Settings(database_url=url, env="test", blob_dir=folder / "blobs", max_file_bytes=max_file_bytes),
+            Settings(
+                database_url=url,
+                env="test",
+                blob_dir=folder / "blobs",
+                signing_dir=folder / "signing",
+                max_file_bytes=max_file_bytes,
+            ),
             bus=bus,
             clock=clock,
             verifier=verifier,

@@ -16,6 +16,7 @@ from docs_service.commands import files as files_command
 from docs_service.config import Settings
 
 from .docs_harness import People, agency, create, events, step
+from .sign_harness import sample_pdf
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -242,7 +243,7 @@ async def test_a_draft_file_can_be_removed(service, people):
 
 async def test_the_issued_summary_lists_the_files(service, people):
     doc = await create(people)
-    main = (await upload(people.specialist, doc["id"], "qd.pdf", PDF, main=True)).json()
+    main = (await upload(people.specialist, doc["id"], "qd.pdf", sample_pdf(), main=True)).json()
     annex = (await upload(people.specialist, doc["id"], "phu-luc.docx", DOCX)).json()
     await step(people.specialist, doc["id"], "submit")
     await step(people.leader, doc["id"], "approve")
@@ -251,8 +252,11 @@ async def test_the_issued_summary_lists_the_files(service, people):
     await step(people.clerk, doc["id"], "issue")
     [issued_event] = await events(service, "docs.document.issued.v1")
     refs = issued_event["document"]["files"]
+    # The main file went out signed and sealed: the same file, a new version of its content.
+    signed = await people.clerk.get(f"/api/v1/documents/{doc['id']}/files/{main['id']}")
+    assert signed.json()["sha256"] != main["sha256"]
     assert [(f["file_id"], f["main"], f["sha256"]) for f in refs] == [
-        (main["id"], True, main["sha256"]),
+        (main["id"], True, signed.json()["sha256"]),
         (annex["id"], False, annex["sha256"]),
     ]
 

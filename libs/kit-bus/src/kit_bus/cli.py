@@ -92,7 +92,7 @@ def main(
     *,
     settings_factory: Callable[[], S],
     app_factory: Callable[..., FastAPI],
-    handlers: Mapping[type[Event], Handler],
+    handlers: Mapping[type[Event], Handler] | None = None,
     migrations: Path,
     argv: list[str] | None = None,
     commands: Mapping[str, Callable[[S, list[str]], Coroutine[Any, Any, int]]] | None = None,
@@ -121,14 +121,17 @@ def main(
     if args.command == "migrate":
         asyncio.run(migrate(settings, migrations))
         return 0
-    if args.command == "worker":
-        # The service's own loops are those its app declares (create_service_app(workers=...)),
-        # so `worker` runs exactly what `serve` without --no-workers runs, minus HTTP.
-        declared = workers or app_factory(settings, run_workers=True).state.service_workers
-        asyncio.run(_worker(settings, handlers, declared))
+    if args.command in ("worker", "dlq"):
+        # What a service consumes and its own loops are what its app declares
+        # (create_service_app(handlers=..., workers=...)), so `worker` runs exactly what `serve`
+        # without --no-workers runs, minus HTTP, and `dlq replay` applies with the same handlers.
+        # (Building the app does no I/O: its resources live in the lifespan, which does not run here.)
+        app = app_factory(settings)
+        consumed = handlers if handlers is not None else app.state.event_handlers
+        if args.command == "dlq":
+            return asyncio.run(_dlq(settings, consumed, args.action, args.ids))
+        asyncio.run(_worker(settings, consumed, workers or app.state.service_workers))
         return 0
-    if args.command == "dlq":
-        return asyncio.run(_dlq(settings, handlers, args.action, args.ids))
     import uvicorn
 
     app = app_factory(settings, run_workers=not args.no_workers)

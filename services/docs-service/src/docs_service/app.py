@@ -6,13 +6,18 @@ from kit_contracts import Event
 from kit_core import Clock, JwksVerifier, SystemClock
 
 from .agency.handlers import make_handlers as agency_handlers
+from .audit.endpoints import router as audit_router
 from .blobstore import LocalBlobStore
 from .config import Settings
 from .document.endpoints import router as document_router
 from .document.endpoints import types_router
 from .document.handlers import make_handlers as document_handlers
 from .file.endpoints import router as file_router
+from .printing.endpoints import router as printing_router
 from .register.endpoints import router as register_router
+from .search.endpoints import router as search_router
+from .signature.context import Signing
+from .signature.endpoints import router as signature_router
 
 
 def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
@@ -35,10 +40,19 @@ def create_app(
         description=(
             "Documents per Nghị định 30/2020/NĐ-CP: outgoing drafts through approval, the two signature "
             "steps, numbering in the agency's registers (sổ đăng ký văn bản) and issue; incoming copies "
-            "from routing's deliveries, registered with an arrival number or returned. Cryptographic "
-            "signing (PAdES, PKCS#11) arrives with the signatures work."
+            "from routing's deliveries, registered with an arrival number or returned. Signing is "
+            "PAdES (pyHanko) with keys behind PKCS#11 or in PKCS#12 files; every signature is validated."
         ),
-        routers=[types_router, document_router, file_router, register_router],
+        routers=[
+            types_router,
+            document_router,
+            file_router,
+            register_router,
+            printing_router,
+            search_router,
+            audit_router,
+            signature_router,
+        ],
         handlers=make_handlers(clock),
         bus=bus,
         run_workers=run_workers,
@@ -47,4 +61,16 @@ def create_app(
     app.state.clock = clock
     app.state.blob_store = LocalBlobStore(settings.blob_dir)
     app.state.max_file_bytes = settings.max_file_bytes
+    app.state.signing = Signing(
+        folder=settings.signing_dir,
+        keys=settings.signing_keys,
+        trust_roots=settings.trust_roots,
+        crl_files=settings.crl_files,
+        dev_ca=settings.dev_ca_enabled,
+        dev_passphrase=settings.signing_dev_passphrase.get_secret_value(),
+        crl_url=settings.signing_crl_url,
+        fetch_revocation=settings.revocation_fetch,
+        softhsm2_conf=settings.softhsm2_conf,
+        stamp_font=settings.signature_stamp_font if settings.signature_stamps else None,
+    )
     return app

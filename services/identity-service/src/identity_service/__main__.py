@@ -3,17 +3,16 @@ import sys
 from kit_bus.cli import main
 
 from . import MIGRATIONS
-from .agency.handlers import HANDLERS
 from .app import create_app
 from .commands import COMMANDS
 from .config import Settings
 
+# What the service consumes and its background loops come from the app (kit_bus.cli).
 if __name__ == "__main__":
     sys.exit(
         main(
             settings_factory=Settings,
             app_factory=create_app,
-            handlers=HANDLERS,
             migrations=MIGRATIONS,
             commands=COMMANDS,
         )

@@ -2,6 +2,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from kit_bus import EventBus
@@ -17,6 +18,7 @@ from .notification.endpoints import router as notification_router
 from .notification.handlers import make_handlers
 from .preference.endpoints import router as preference_router
 from .sms import SmsCollector, SmsRouter, health_router, receipts_router
+from .sms.settings import SmsSettings, build_sms_router
 from .template.endpoints import router as template_router
 from .webhook.endpoints import router as webhook_router
 from .webhook.handlers import make_webhook_handlers
@@ -30,10 +32,18 @@ def create_app(
     verifier: JwksVerifier | None = None,
     clock: Clock | None = None,
     sms: SmsRouter | None = None,
+    sms_settings: SmsSettings | None = None,
 ) -> FastAPI:
     """``sms``: the SMS router (``notify_service.sms.open_sms_router``), opened by whoever hosts the app
-    for as long as it runs; without one, SMS deliveries wait in ``created``."""
+    for as long as it runs (the embedded host); or ``sms_settings``, from which the app builds its own
+    router and closes its HTTP client on shutdown (``python -m notify_service serve|worker``); with
+    neither, SMS deliveries wait in ``created``."""
     settings = settings or Settings()
+    sms_http: httpx.AsyncClient | None = None
+    if sms is None and sms_settings is not None:
+        sms_settings.check_secrets(settings.env)
+        sms_http = httpx.AsyncClient(follow_redirects=False)  # no I/O until the first send
+        sms = build_sms_router(sms_settings, sms_http, clock=clock)
     state = NotifyState(settings=settings, clock=clock or SystemClock(), sms=sms)
     # Fixed paths before /api/v1/notifications/{notification_id}.
     routers = [feed_router, template_router, preference_router, webhook_router]
@@ -58,7 +68,7 @@ def create_app(
         workers=[sending_worker(state)],
     )
     app.state.notify = state
-    _keep_sessionmaker(app, state)
+    _keep_sessionmaker(app, state, closing=sms_http)
     if sms is not None:
         # Receipts are applied by the API process itself, through the database: `serve --no-workers`
         # (compose, k8s) confirms SMS as well as a process that also runs the worker.
@@ -77,19 +87,24 @@ def create_app(
     return app
 
 
-def _keep_sessionmaker(app: FastAPI, state: NotifyState) -> None:
-    """Expose the runtime's sessionmaker to code outside requests and workers (SMS receipt callbacks)."""
+def _keep_sessionmaker(app: FastAPI, state: NotifyState, *, closing: httpx.AsyncClient | None) -> None:
+    """Expose the runtime's sessionmaker to code outside requests and workers (SMS receipt callbacks),
+    and close the SMS router's HTTP client, if the app made one, when the app stops."""
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with inner(app) as values:
-            if values is None:
-                raise RuntimeError("the service lifespan yields its state")
-            state.sessionmaker = values["sessionmaker"]
-            try:
-                yield values
-            finally:
-                state.sessionmaker = None
+        try:
+            async with inner(app) as values:
+                if values is None:
+                    raise RuntimeError("the service lifespan yields its state")
+                state.sessionmaker = values["sessionmaker"]
+                try:
+                    yield values
+                finally:
+                    state.sessionmaker = None
+        finally:
+            if closing is not None:
+                await closing.aclose()
 
     app.router.lifespan_context = lifespan

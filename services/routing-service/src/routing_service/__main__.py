@@ -6,14 +6,13 @@ from . import MIGRATIONS
 from .app import create_app
 from .commands import COMMANDS
 from .config import Settings
-from .handlers import HANDLERS
 
+# What the service consumes and its background loops come from the app (kit_bus.cli).
 if __name__ == "__main__":
     sys.exit(
         main(
             settings_factory=Settings,
             app_factory=create_app,
-            handlers=HANDLERS,
             migrations=MIGRATIONS,
             commands=COMMANDS,
         )

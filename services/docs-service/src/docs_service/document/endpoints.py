@@ -4,7 +4,11 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from docs_service import models
+from docs_service.file.dependencies import Store
 from docs_service.register.exceptions import RegisterClosed, RegisterNotFound, UnknownAgency
+from docs_service.signature.dependencies import SigningDep
+from docs_service.signature.exceptions import NoSigningKey, SigningUnavailable, UnsignablePdf
+from docs_service.signature.service import signature as signature_service
 from kit_core import (
     AUTHENTICATION,
     CurrentPrincipal,
@@ -64,8 +68,10 @@ OWNED: Final = (
     "any other agency's is 404, as if it did not exist."
 )
 SIGNING_NOTE: Final = (
-    " Cryptographic signing (PAdES with pyHanko, keys behind PKCS#11) arrives with the signatures work: "
-    "for now this step records who signed and when, in the order NĐ 30/2020 Điều 32 requires."
+    " When the document has a main PDF, it is signed for real (PAdES, pyHanko) with the key configured "
+    "for the signer (PKCS#11 token or PKCS#12 file; in development a key from the dev CA), as an "
+    "incremental update: the file becomes a new version and its signatures are validated and listed "
+    "under /signatures. Without a main PDF the step is recorded only. The order is NĐ 30/2020 Điều 32's."
 )
 STEP_ERRORS: Final = (NoAgency, MissingRole, DocumentNotFound, DocumentImmutable, WrongStatus)
 
@@ -216,29 +222,45 @@ async def send_back_document(
 @router.post(
     "/{document_id}/sign",
     response_model=schemas.Document,
-    responses=problems(*STEP_ERRORS),
+    responses=problems(*STEP_ERRORS, NoSigningKey, SigningUnavailable, UnsignablePdf),
     description="approved → signed: the leader's personal signature step (ký ban hành). Leaders."
     + SIGNING_NOTE
     + OWNED,
 )
 async def sign_document(
-    doc: DocumentForLeader, principal: CurrentPrincipal, session: SessionDep, now: Now
+    doc: DocumentForLeader,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    now: Now,
+    store: Store,
+    signing: SigningDep,
 ) -> schemas.Document:
-    await document_service.sign(session, principal, doc, at=now.now())
+    at = now.now()
+    await document_service.sign(session, principal, doc, at=at)
+    await signature_service.sign_main(session, store, signing, principal, doc, "personal", at=at)
     return await document_service.view(session, doc)
 
 
 @router.post(
     "/{document_id}/seal",
     response_model=schemas.Document,
-    responses=problems(*STEP_ERRORS, PersonalSignatureFirst, AlreadySealed),
+    responses=problems(
+        *STEP_ERRORS, PersonalSignatureFirst, AlreadySealed, NoSigningKey, SigningUnavailable, UnsignablePdf
+    ),
     description="The agency's signature (the seal), applied by a clerk, only after the personal one: "
     "before it, 409 personal-signature-first. Clerks." + SIGNING_NOTE + OWNED,
 )
 async def seal_document(
-    doc: DocumentForClerk, principal: CurrentPrincipal, session: SessionDep, now: Now
+    doc: DocumentForClerk,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    now: Now,
+    store: Store,
+    signing: SigningDep,
 ) -> schemas.Document:
-    await document_service.seal(session, principal, doc, at=now.now())
+    at = now.now()
+    await document_service.seal(session, principal, doc, at=at)
+    await signature_service.sign_main(session, store, signing, principal, doc, "agency", at=at)
     return await document_service.view(session, doc)
 
 

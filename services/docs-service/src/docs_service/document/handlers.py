@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from docs_service import models
 from docs_service.agency.repository import AgencyRepository
+from docs_service.audit.service import audit_trail
+from docs_service.search.service import search as search_index
 from kit_bus import Envelope, Handler, outbox
 from kit_contracts import (
     BusinessType,
@@ -82,6 +84,16 @@ async def _create_copy(session: AsyncSession, event: DeliveryCreated, at: dateti
             at=at,
             changes={"status": {"from": None, "to": doc.status}, "delivery_id": str(event.delivery_id)},
         )
+    )
+    await search_index.refresh(session, doc, at=at)
+    await audit_trail.record(
+        session,
+        doc,
+        "document.received",
+        at=at,
+        actor_id=None,
+        actor_name=None,
+        detail={"version": 1, "delivery_id": event.delivery_id, "exchange_id": doc.exchange_id},
     )
     return doc
 

@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from docs_service import models
 from docs_service.agency.repository import AgencyRepository
+from docs_service.audit.service import audit_trail
 from docs_service.file.repository import DocumentFileRepository
 from docs_service.register.exceptions import RegisterNotFound, UnknownAgency
 from docs_service.register.service import LEGAL_PREFIX, register_year, vietnam_date
 from docs_service.register.service import register as register_service
+from docs_service.search.service import search as search_index
 from kit_bus import outbox
 from kit_contracts import (
     Confidentiality,
@@ -823,6 +825,16 @@ class DocumentService:
                 at=at,
                 changes=changes,
             )
+        )
+        await search_index.refresh(session, doc, at=at)
+        await audit_trail.record(
+            session,
+            doc,
+            f"document.{action}",
+            at=at,
+            actor_id=principal.user_id if principal else None,
+            actor_name=(principal.name or principal.username) if principal else None,
+            detail={"version": doc.version, "changes": changes},
         )
 
 

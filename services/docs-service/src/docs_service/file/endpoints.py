@@ -11,7 +11,10 @@ from docs_service import models
 from docs_service.document.dependencies import DocumentForDrafter, Drafter, Now, ReadableDocument
 from docs_service.document.exceptions import DocumentImmutable, DocumentNotEditable, DocumentNotFound
 from docs_service.document.service import document as document_service
-from kit_core import AUTHENTICATION, MissingRole, current_principal, problems
+from docs_service.search.service import search as search_index
+from docs_service.signature.dependencies import SigningDep
+from docs_service.signature.service import signature as signature_service
+from kit_core import AUTHENTICATION, CurrentPrincipal, MissingRole, current_principal, problems
 from kit_db import SessionDep
 
 from . import schemas
@@ -105,6 +108,7 @@ async def upload_file(
     now: Now,
     request: Request,
     response: Response,
+    signing: SigningDep,
 ) -> models.DocumentFile:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit + FORM_SLACK:
@@ -112,11 +116,19 @@ async def upload_file(
     # Streamed before the database is touched, so no lock is held while the bytes arrive.
     upload = await receive(request.stream(), request.headers.get("content-type"), store, limit=limit)
     try:
+        upload.text_layer = await search_index.read_layer(upload.staged.path, upload.staged.head)
+    except BaseException:
+        await store.discard(upload.staged)
+        raise
+    try:
         doc = await document_service.get_owned(session, principal, document_id, lock=True)
     except BaseException:
         await store.discard(upload.staged)
         raise
     attached, created = await file_service.attach(session, store, principal, doc, upload, at=now.now())
+    if created and attached.content_type == "application/pdf":
+        # Signatures a received PDF carries are validated and reported (never a reason to refuse it).
+        await signature_service.validate_file(session, store, signing, doc, attached, at=now.now())
     if not created:
         response.status_code = status.HTTP_200_OK
     return attached
@@ -156,7 +168,13 @@ async def get_file(doc: ReadableDocument, file_id: UUID, session: SessionDep) ->
     ),
 )
 async def download_file(
-    doc: ReadableDocument, file_id: UUID, session: SessionDep, store: Store, request: Request
+    doc: ReadableDocument,
+    file_id: UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    store: Store,
+    now: Now,
+    request: Request,
 ) -> FileResponse:
     found = await file_service.get(session, doc, file_id)
     etag = f'"{found.sha256}"'
@@ -169,6 +187,8 @@ async def download_file(
             f"the content of file {file_id} is missing from the store; an operator should run "
             "`python -m docs_service files verify`"
         )
+    served = wanted if wanted is not None and if_range in (None, etag) else None
+    await file_service.downloaded(session, principal, doc, found, at=now.now(), byte_range=served)
     return FileResponse(
         path,
         media_type=found.content_type,

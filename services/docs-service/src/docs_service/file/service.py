@@ -24,8 +24,10 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docs_service import models
+from docs_service.audit.service import audit_trail
 from docs_service.blobstore import BlobStore, Staged, TooLarge
 from docs_service.document.service import document as document_service
+from docs_service.search.service import search as search_index
 from kit_core import Principal, get_logger, new_id
 
 from .exceptions import (
@@ -204,6 +206,7 @@ class Upload:
     staged: Staged
     filename: str
     main: bool
+    text_layer: tuple[str, int] | None = None  # a PDF's text and page count, read before any lock
 
 
 class _Form:
@@ -371,6 +374,9 @@ class FileService:
                 uploaded_at=at,
             )
         )
+        await search_index.keep_layer(
+            session, staged.sha256, content_type, upload.text_layer, path=staged.path, at=at
+        )
         # The object is kept before the transaction commits: if it then rolls back, an unreferenced
         # object stays behind (content-addressed, so harmless, and reused by the next equal upload).
         stored = await store.keep(staged)
@@ -384,6 +390,27 @@ class FileService:
         )
         log.info("file.attached", document_id=str(doc.id), sha256=staged.sha256, size=staged.size, new=stored)
         return attached, True
+
+    async def downloaded(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        doc: models.Document,
+        found: models.DocumentFile,
+        *,
+        at: datetime,
+        byte_range: str | None,
+    ) -> None:
+        """Every read of a file's bytes goes to the audit trail (the range too, when one was asked)."""
+        await audit_trail.record(
+            session,
+            doc,
+            "file.downloaded",
+            at=at,
+            actor_id=principal.user_id,
+            actor_name=principal.name or principal.username,
+            detail={"file_id": found.id, "name": found.name, "sha256": found.sha256, "range": byte_range},
+        )
 
     async def list(self, session: AsyncSession, doc: models.Document) -> Sequence[models.DocumentFile]:
         return await DocumentFileRepository(session).of_document(doc.id)

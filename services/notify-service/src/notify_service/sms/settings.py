@@ -132,9 +132,16 @@ async def open_sms_router(
     """The router and the HTTP client it owns, for an app's lifespan."""
     settings.check_secrets(env)
     async with httpx.AsyncClient(transport=transport, follow_redirects=False) as http:
-        yield SmsRouter(
-            [build_provider(p, http) for p in settings.providers],
-            policy=settings.policy(),
-            clock=clock,
-            max_attempts=settings.max_attempts_per_send,
-        )
+        yield build_sms_router(settings, http, clock=clock)
+
+
+def build_sms_router(
+    settings: SmsSettings, http: httpx.AsyncClient, *, clock: Clock | None = None
+) -> SmsRouter:
+    """The router over ``http``, which the caller owns (and closes)."""
+    return SmsRouter(
+        [build_provider(p, http) for p in settings.providers],
+        policy=settings.policy(),
+        clock=clock,
+        max_attempts=settings.max_attempts_per_send,
+    )
