@@ -73,7 +73,8 @@ CONSUMED_BY: Final[dict[type[Event], frozenset[str]]] = {
     IncomingReturned: frozenset({"routing-service"}),  # status 02
     # local recipients: docs-service; external ones: egov-gateway
     DeliveryCreated: frozenset({"docs-service", "egov-gateway"}),
-    DeliveryStatusChanged: frozenset({"egov-gateway", "notify-service"}),  # axis senders, statistics; webhooks
+    # egov-gateway: statuses back to axis senders, statistics; notify-service: partner webhooks
+    DeliveryStatusChanged: frozenset({"egov-gateway", "notify-service"}),
     # routing turns these into transport states, trail entries and inbound deliveries.
     ExternalTransportChanged: frozenset({"routing-service"}),
     ExternalStatusReceived: frozenset({"routing-service"}),
