@@ -63,7 +63,7 @@ bench-login: sync  ## password + TOTP logins per second with production argon2id
 	@deploy/local.sh infra-up
 	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.login
 
-bench-broadcast: sync  ## routing on the full tenant: province broadcast deliveries/s, roll-up and 10k-inbox p50/p95 (PostgreSQL)
+bench-broadcast: sync  ## province broadcast to 491 units: POST -> last 01 and deliveries/s, embedded (SQLite) and distributed (PostgreSQL + Kafka); routing roll-up and 10k-inbox p50/p95
 	@deploy/local.sh infra-up
 	@trap 'deploy/local.sh infra-down' EXIT; $(UV) run --no-sync python -m tests.benchmarks.broadcast
 
