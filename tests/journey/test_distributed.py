@@ -98,4 +98,4 @@ async def test_distributed_mode_through_nginx(distributed, tmp_path):
         admin = await sign_in(client, username, password)
         listed = await client.get("/api/v1/orgs", headers=bearer(admin), params={"q": OFFICE})
         assert [o["code"] for o in listed.json()] == [OFFICE]
-        await journey(client, admin, distributed)
+        await journey(client, admin, distributed, "http://127.0.0.1:8191/messages")

@@ -81,7 +81,7 @@ async def test_embedded_mode_end_to_end(start_host, mailbox, tmp_path):
         seeded = (await client.get("/api/v1/orgs", headers=bearer(admin))).json()
         assert "000.00.00.H42" in {o["code"] for o in seeded}
 
-        result = await journey(client, admin, mailbox[0])
+        result = await journey(client, admin, mailbox[0], f"{base}/sms-simulator/messages")
 
         host.send_signal(signal.SIGINT)
         assert await asyncio.to_thread(host.wait, 30) == 0

@@ -207,3 +207,50 @@ async def test_forged_key_ids_do_not_flood_the_identity_service(keys):
             with pytest.raises(Unauthorized):
                 await verifier.verify(_with_kid(keys, f"forged-{n}"))
         assert len(fetches) == 1  # the first load; forced refetches wait min_refetch_seconds
+
+
+def test_a_hash_chain_shows_an_edit_a_removal_and_a_cut(tmp_path):
+    import asyncio
+    from dataclasses import dataclass, replace
+    from datetime import UTC, datetime
+
+    from kit_core import hashchain
+
+    @dataclass(frozen=True)
+    class Row:
+        id: int
+        prev_hash: str
+        hash: str
+        note: str
+        at: datetime
+
+    def content(row: Row) -> dict[str, object]:
+        return {"note": row.note, "at": row.at}
+
+    rows: list[Row] = []
+    prev = hashchain.GENESIS
+    for i, note in enumerate(["Đã đến", "Đã tiếp nhận", "Hoàn thành"], start=1):
+        at = datetime(2026, 11, 27, 8, i, tzinfo=UTC)
+        h = hashchain.chain_hash(prev, {"note": note, "at": at})
+        rows.append(Row(i, prev, h, note, at))
+        prev = h
+    # The canonical form: sorted keys, no spaces, UTF-8, times as ISO 8601 UTC with microseconds.
+    assert hashchain.canonical({"b": 1, "a": rows[0].at, "c": "Đ"}) == (
+        '{"a":"2026-11-27T08:01:00.000000+00:00","b":1,"c":"Đ"}'.encode()
+    )
+
+    def check(log: list[Row], head: Row) -> hashchain.ChainReport:
+        async def batch_after(last: int) -> list[Row]:
+            return [r for r in log if r.id > last][:2]
+
+        return asyncio.run(hashchain.verify(batch_after, content, head_last_id=head.id, head_hash=head.hash))
+
+    assert check(rows, rows[-1]).intact
+    assert check(rows, rows[-1]).entries == 3
+    edited = [rows[0], replace(rows[1], note="Từ chối"), rows[2]]
+    assert check(edited, rows[-1]).broken_at == 2
+    removed = [rows[0], rows[2]]
+    assert check(removed, rows[-1]).broken_at == 3
+    cut = check(rows[:2], rows[-1])
+    assert cut.broken_at is None
+    assert "cut off" in (cut.reason or "")

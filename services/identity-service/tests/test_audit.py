@@ -14,10 +14,10 @@ from sqlalchemy import delete, update
 from identity_service import MIGRATIONS, models
 from identity_service.agency.handlers import HANDLERS
 from identity_service.app import create_app
-from identity_service.audit.service import GENESIS
 from identity_service.audit.service import audit as audit_service
 from identity_service.commands import COMMANDS
 from kit_bus.cli import main
+from kit_core.hashchain import GENESIS
 from kit_db import upgrade
 
 

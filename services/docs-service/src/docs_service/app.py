@@ -7,7 +7,7 @@ from kit_core import Clock, JwksVerifier, SystemClock
 
 from .agency.handlers import make_handlers as agency_handlers
 from .audit.endpoints import router as audit_router
-from .blobstore import LocalBlobStore
+from .blobstore import BlobStore, LocalBlobStore
 from .config import Settings
 from .document.endpoints import router as document_router
 from .document.endpoints import types_router
@@ -20,8 +20,8 @@ from .signature.context import Signing
 from .signature.endpoints import router as signature_router
 
 
-def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
-    return agency_handlers(clock) | document_handlers(clock)
+def make_handlers(clock: Clock, *, store: BlobStore, signing: Signing) -> dict[type[Event], Handler]:
+    return agency_handlers(clock) | document_handlers(clock, store=store, signing=signing)
 
 
 def create_app(
@@ -34,6 +34,19 @@ def create_app(
 ) -> FastAPI:
     clock = clock or SystemClock()
     settings = settings or Settings()
+    store = LocalBlobStore(settings.blob_dir)
+    signing = Signing(
+        folder=settings.signing_dir,
+        keys=settings.signing_keys,
+        trust_roots=settings.trust_roots,
+        crl_files=settings.crl_files,
+        dev_ca=settings.dev_ca_enabled,
+        dev_passphrase=settings.signing_dev_passphrase.get_secret_value(),
+        crl_url=settings.signing_crl_url,
+        fetch_revocation=settings.revocation_fetch,
+        softhsm2_conf=settings.softhsm2_conf,
+        stamp_font=settings.signature_stamp_font if settings.signature_stamps else None,
+    )
     app = create_service_app(
         settings,
         title="docs-service",
@@ -53,24 +66,13 @@ def create_app(
             audit_router,
             signature_router,
         ],
-        handlers=make_handlers(clock),
+        handlers=make_handlers(clock, store=store, signing=signing),
         bus=bus,
         run_workers=run_workers,
         verifier=verifier,
     )
     app.state.clock = clock
-    app.state.blob_store = LocalBlobStore(settings.blob_dir)
+    app.state.blob_store = store
     app.state.max_file_bytes = settings.max_file_bytes
-    app.state.signing = Signing(
-        folder=settings.signing_dir,
-        keys=settings.signing_keys,
-        trust_roots=settings.trust_roots,
-        crl_files=settings.crl_files,
-        dev_ca=settings.dev_ca_enabled,
-        dev_passphrase=settings.signing_dev_passphrase.get_secret_value(),
-        crl_url=settings.signing_crl_url,
-        fetch_revocation=settings.revocation_fetch,
-        softhsm2_conf=settings.softhsm2_conf,
-        stamp_font=settings.signature_stamp_font if settings.signature_stamps else None,
-    )
+    app.state.signing = signing
     return app

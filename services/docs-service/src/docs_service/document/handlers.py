@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docs_service import models
 from docs_service.agency.repository import AgencyRepository
 from docs_service.audit.service import audit_trail
+from docs_service.blobstore import BlobStore
+from docs_service.file.service import PDF
+from docs_service.file.service import file as file_service
 from docs_service.search.service import search as search_index
+from docs_service.signature.context import Signing
+from docs_service.signature.service import signature as signature_service
 from kit_bus import Envelope, Handler, outbox
 from kit_contracts import (
     BusinessType,
@@ -38,7 +44,9 @@ log = get_logger(__name__)
 CRITICAL: frozenset[str] = frozenset({Urgency.FLASH.value, Urgency.FLASH_TIMED.value})
 
 
-async def _create_copy(session: AsyncSession, event: DeliveryCreated, at: datetime) -> models.Document:
+async def _create_copy(
+    session: AsyncSession, store: BlobStore, signing: Signing, event: DeliveryCreated, at: datetime
+) -> models.Document:
     summary = event.document
     known = await DocumentTypeRepository(session).by_name(summary.type_name, summary.type_abbreviation)
     doc = models.Document(
@@ -73,6 +81,21 @@ async def _create_copy(session: AsyncSession, event: DeliveryCreated, at: dateti
         received_summary=summary.model_dump(mode="json"),
     )
     await DocumentRepository(session).add(doc)
+    # The sender's files, when this installation stored them (a delivery between two of its agencies):
+    # the copy's own rows on the same contents. The others are listed as missing on the copy.
+    attached, missing = await file_service.adopt(session, store, doc, summary.files, at=at)
+    doc.missing_files = [ref.model_dump(mode="json") for ref in missing] or None
+    changes: dict[str, object] = {
+        "status": {"from": None, "to": doc.status},
+        "delivery_id": str(event.delivery_id),
+    }
+    if attached:
+        changes["files"] = {
+            "from": None,
+            "to": [{"id": str(f.id), "name": f.name, "sha256": f.sha256} for f in attached],
+        }
+    if missing:
+        changes["missing_files"] = [ref.sha256 for ref in missing]
     await DocumentVersionRepository(session).add(
         models.DocumentVersion(
             id=new_id(),
@@ -82,10 +105,13 @@ async def _create_copy(session: AsyncSession, event: DeliveryCreated, at: dateti
             actor_id=None,
             actor_name=None,
             at=at,
-            changes={"status": {"from": None, "to": doc.status}, "delivery_id": str(event.delivery_id)},
+            changes=changes,
         )
     )
     await search_index.refresh(session, doc, at=at)
+    for f in attached:  # the signatures the copy carries, reported like any other (never a reason to refuse)
+        if f.content_type == PDF:
+            await _validate(session, store, signing, doc, f, at)
     await audit_trail.record(
         session,
         doc,
@@ -93,12 +119,47 @@ async def _create_copy(session: AsyncSession, event: DeliveryCreated, at: dateti
         at=at,
         actor_id=None,
         actor_name=None,
-        detail={"version": 1, "delivery_id": event.delivery_id, "exchange_id": doc.exchange_id},
+        detail={
+            "version": 1,
+            "delivery_id": event.delivery_id,
+            "exchange_id": doc.exchange_id,
+            "files": [{"file_id": f.id, "sha256": f.sha256} for f in attached],
+            "missing_files": [ref.sha256 for ref in missing],
+        },
     )
     return doc
 
 
-def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
+async def _validate(
+    session: AsyncSession,
+    store: BlobStore,
+    signing: Signing,
+    doc: models.Document,
+    file: models.DocumentFile,
+    at: datetime,
+) -> None:
+    """Validate the signatures of a received PDF. The validator reports what it finds; anything it
+    cannot do (an unreadable trust store, a dev CA that fails to load) is logged, and intake goes on:
+    ``POST …/signatures/validate`` does it again."""
+    try:
+        reports = await signature_service.validate_file(session, store, signing, doc, file, at=at)
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:
+        log.warning(
+            "intake.validation_failed", document_id=str(doc.id), file_id=str(file.id), error=repr(exc)
+        )
+        return
+    log.info(
+        "intake.signatures",
+        document_id=str(doc.id),
+        file_id=str(file.id),
+        found=len(reports),
+        valid=sum(r.bottom_line for r in reports),
+    )
+
+
+def make_handlers(clock: Clock, *, store: BlobStore, signing: Signing) -> dict[type[Event], Handler]:
     async def on_delivery_created(session: AsyncSession, event: DeliveryCreated, envelope: Envelope) -> None:
         if event.recipient_external:
             return  # egov-gateway takes it to the national axis
@@ -119,7 +180,7 @@ def make_handlers(clock: Clock) -> dict[type[Event], Handler]:
         if event.business_type != BusinessType.NEW:
             doc = await documents.incoming_by_exchange_id(event.recipient_org_id, summary.exchange_id)
         if doc is None:
-            doc = await _create_copy(session, event, now)
+            doc = await _create_copy(session, store, signing, event, now)
             created = True
         if event.business_type != BusinessType.NEW:
             await flags.add(

@@ -113,6 +113,17 @@ class Flag(BaseModel):
     at: datetime
 
 
+class MissingFile(BaseModel):
+    """A file the sender attached whose content is not in this installation's store (yet)."""
+
+    file_id: UUID = Field(description="the sender's file id")
+    sha256: str
+    name: str
+    content_type: str
+    size: int
+    main: bool
+
+
 class Document(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -169,6 +180,11 @@ class Document(BaseModel):
     arrival_date: date | None
     returned_reason: str | None
     flags: list[Flag] = Field(default_factory=list)
+    missing_files: list[MissingFile] = Field(
+        default_factory=list,
+        description="an incoming copy's files whose content has not arrived (e.g. an external document): "
+        "listed, not downloadable",
+    )
 
 
 class DocumentPage(BaseModel):

@@ -133,6 +133,7 @@ def view(doc: models.Document, flags: Sequence[models.DocumentFlag] = ()) -> sch
     data["number"] = doc.number_text
     data["code"] = f"{doc.number_text}/{doc.notation}" if doc.number_text and doc.notation else None
     data["flags"] = [schemas.Flag.model_validate(f) for f in flags]
+    data["missing_files"] = doc.missing_files or []
     return schemas.Document.model_validate(data)
 
 

@@ -15,6 +15,9 @@ class BlobRepository(RepositoryBase[models.Blob]):
         table = cast(Table, models.Blob.__table__)
         return bool(await insert_ignore_returning(self.session, table, [row], table.c.sha256))
 
+    async def by_digest(self, sha256: str) -> models.Blob | None:
+        return await self.session.get(models.Blob, sha256)
+
     async def all_digests(self) -> Sequence[str]:
         stmt = select(models.Blob.sha256).order_by(models.Blob.sha256)
         return (await self.session.execute(stmt)).scalars().all()

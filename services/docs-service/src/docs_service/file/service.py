@@ -28,6 +28,7 @@ from docs_service.audit.service import audit_trail
 from docs_service.blobstore import BlobStore, Staged, TooLarge
 from docs_service.document.service import document as document_service
 from docs_service.search.service import search as search_index
+from kit_contracts import FileRef
 from kit_core import Principal, get_logger, new_id
 
 from .exceptions import (
@@ -102,6 +103,10 @@ def sanitise(name: str) -> str:
         suffix = ("." + ext)[:16] if dot else ""
         name = name[: NAME_MAX - len(suffix)].rstrip(" .") + suffix
     return name or "tep-dinh-kem"
+
+
+def _is_digest(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def extension(name: str) -> str:
@@ -390,6 +395,64 @@ class FileService:
         )
         log.info("file.attached", document_id=str(doc.id), sha256=staged.sha256, size=staged.size, new=stored)
         return attached, True
+
+    async def adopt(
+        self,
+        session: AsyncSession,
+        store: BlobStore,
+        doc: models.Document,
+        refs: Sequence[FileRef],
+        *,
+        at: datetime,
+    ) -> tuple[list[models.DocumentFile], list[FileRef]]:
+        """Attach the sender's files to an incoming copy of this installation: new rows of the copy
+        pointing at the contents the store already holds (stored once, shared by digest). A file whose
+        content is not here (an external document) is returned as missing, never an error. The type
+        is the one sniffed when the content was stored, never the sender's word; the main file is the
+        first main PDF."""
+        files, blobs = DocumentFileRepository(session), BlobRepository(session)
+        attached: list[models.DocumentFile] = []
+        missing: list[FileRef] = []
+        seen: set[str] = set()
+        has_main = False
+        for ref in refs:
+            digest = ref.sha256.lower()
+            if digest in seen:
+                continue  # the same content twice is one attachment
+            seen.add(digest)
+            blob = await blobs.by_digest(digest) if _is_digest(digest) else None
+            path = store.path_of(digest) if blob is not None else None
+            if blob is None or path is None or not await anyio.to_thread.run_sync(path.is_file):
+                missing.append(ref)
+                continue
+            main = ref.main and blob.content_type == PDF and not has_main
+            has_main |= main
+            name = sanitise(ref.name)
+            if not extension(name):
+                name = (name + ACCEPTED.get(blob.content_type, ("",))[0])[-NAME_MAX:]
+            attached.append(
+                await files.add(
+                    models.DocumentFile(
+                        id=new_id(),
+                        document_id=doc.id,
+                        sha256=blob.sha256,
+                        name=name,
+                        content_type=blob.content_type,
+                        size=blob.size,
+                        main=main,
+                        uploaded_by=None,
+                        uploaded_at=at,
+                    )
+                )
+            )
+            await search_index.keep_layer(session, blob.sha256, blob.content_type, None, path=path, at=at)
+        if missing:
+            log.info(
+                "intake.files_missing",
+                document_id=str(doc.id),
+                missing=[ref.sha256 for ref in missing],
+            )
+        return attached, missing
 
     async def downloaded(
         self,

@@ -97,6 +97,9 @@ class Document(Base):
     sender_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     source_document_id: Mapped[UUID | None] = mapped_column(nullable=True)
     received_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The sender's files whose content the blob store does not hold (an external document, fetched later):
+    # FileRef dicts (file_id, sha256, name, content_type, size, main); None or empty when all arrived.
+    missing_files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     arrival_register_id: Mapped[UUID | None] = mapped_column(ForeignKey("register.id"), nullable=True)
     arrival_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     arrival_date: Mapped[date | None] = mapped_column(Date, nullable=True)
