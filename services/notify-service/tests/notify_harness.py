@@ -229,6 +229,7 @@ async def sse(notify: Notify, headers: dict[str, str]) -> AsyncIterator[asyncio.
     events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     status: asyncio.Future[tuple[int, dict[str, str]]] = asyncio.get_running_loop().create_future()
     disconnect = asyncio.Event()
+    connected = asyncio.Event()  # the stream took its baseline: what is written from now on is new
     buffer = ""
 
     async def receive() -> dict[str, Any]:
@@ -243,6 +244,8 @@ async def sse(notify: Notify, headers: dict[str, str]) -> AsyncIterator[asyncio.
             )
         elif message["type"] == "http.response.body":
             buffer += message.get("body", b"").decode()
+            if ": connected" in buffer:
+                connected.set()
             while "\n\n" in buffer:
                 block, buffer = buffer.split("\n\n", 1)
                 fields: dict[str, str] = {}
@@ -275,6 +278,7 @@ async def sse(notify: Notify, headers: dict[str, str]) -> AsyncIterator[asyncio.
         code, response_headers = await asyncio.wait_for(status, timeout=10)
         assert code == 200, code
         assert response_headers["content-type"].startswith("text/event-stream")
+        await asyncio.wait_for(connected.wait(), timeout=10)
         yield events
     finally:
         disconnect.set()

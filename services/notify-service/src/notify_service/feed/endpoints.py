@@ -108,10 +108,11 @@ async def stream_feed(
                 seen[item["id"]] = item["created_at"]
                 return True
 
-            yield "retry: 3000\n: connected\n\n"
             if poll is not None:
                 for item in await recent():  # already there: not new
                     fresh(item)
+            # Only now "connected": what is written after a client sees it is new to this stream.
+            yield "retry: 3000\n: connected\n\n"
             if last_event_id is not None:
                 async with sessionmaker() as session:
                     missed = await feed_service.since(session, user_id, last_event_id)
