@@ -126,16 +126,16 @@ async def test_sign_then_seal_gives_two_valid_pades_signatures(service):
     assert (seal["signer_common_name"], seal["signer_organisation"]) == (AGENCY_NAME, AGENCY_NAME)
     assert report["items"][0]["modification"] == "FORM_FILLING"  # the seal, nothing else, came after
 
-    # Visible stamps (when the stamp font, Debian's fonts-dejavu-core, is there): the leader's box,
-    # the red seal over its left third (Phụ lục I).
+    # Visible stamps (the stamp font is Debian's fonts-dejavu-core, which `make test` installs): the
+    # leader's box, the red seal over its left third (Phụ lục I).
     reader = PdfFileReader(io.BytesIO(sealed))
     rects = {
         s.field_name: [float(v) for v in s.sig_field.get("/Rect", [])] for s in reader.embedded_signatures
     }
-    if service.app.state.signing.stamp_font is not None:
-        box, seal_box = rects["PersonalSignature"], rects["AgencySeal"]
-        assert seal_box[0] < box[0] < seal_box[2]
-        assert abs(seal_box[2] - (box[0] + (box[2] - box[0]) / 3)) < 1
+    assert service.app.state.signing.stamp_font is not None, "fonts-dejavu-core missing (deploy/tools.sh)"
+    box, seal_box = rects["PersonalSignature"], rects["AgencySeal"]
+    assert seal_box[0] < box[0] < seal_box[2]
+    assert abs(seal_box[2] - (box[0] + (box[2] - box[0]) / 3)) < 1
 
     history = (await team.clerk.get(f"/api/v1/documents/{doc['id']}/versions")).json()
     actions = [v["action"] for v in (history["items"] if isinstance(history, dict) else history)]
@@ -269,7 +269,7 @@ async def test_without_a_configured_key_signing_is_refused(tmp_path):
 def softhsm(tmp_path_factory):
     """SoftHSM2 tokens in a private folder; SOFTHSM2_CONF set before the module is first loaded."""
     if not SOFTHSM_LIB.exists():
-        pytest.skip("softhsm2 is not installed (apt-get install softhsm2)")
+        pytest.fail("softhsm2 is not installed: deploy/tools.sh (run by make test) installs it")
     folder = tmp_path_factory.mktemp("softhsm")
     conf = softhsm_conf(folder)
     if os.environ.get("SOFTHSM2_CONF", str(conf)) != str(conf):
