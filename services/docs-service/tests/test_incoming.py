@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from docs_service import models
+from docs_service.commands import audit as audit_command
+from docs_service.config import Settings
 from kit_bus.testing import publish
 from kit_contracts import BusinessType, DeliveryCreated, DocumentSummary, Urgency
 
@@ -211,3 +213,50 @@ async def test_the_sender_does_not_see_the_recipients_copy(service, people):
     assert (await recipient.clerk.get(f"/api/v1/documents/{mine['id']}")).status_code == 404
     outgoing = await recipient.clerk.post(f"/api/v1/documents/{mine['id']}/register")
     assert outgoing.status_code == 404
+
+
+async def test_a_batch_of_deliveries_is_taken_in_at_once_as_if_one_by_one(service, people, tmp_path):
+    """What a broadcast looks like to docs: many deliveries in one batch, among them a re-announced
+    one (same delivery, new event), a recall of a copy made in the same batch, one for an agency
+    docs does not know and one for the axis. Every copy once, the recall a flag on its copy, the
+    audit chain intact."""
+    other = await agency(service, code="000.00.00.H40", name="Ủy ban nhân dân tỉnh Nam Định")
+    news = [delivery(people.org_id, exchange_id=f"{SENDER_CODE},2026/11/20,{n}/VPCP-TTĐT") for n in (1, 2, 3)]
+    news.append(delivery(other))
+    again = news[0].model_copy()  # routing announcing a pending delivery again: a new event
+    recall = delivery(
+        people.org_id, business_type=BusinessType.REVOKE, exchange_id=news[1].document.exchange_id
+    )
+    stranger = delivery(uuid4())
+    axis = delivery(people.org_id).model_copy(update={"recipient_external": True})
+    await publish(service.bus, [*news, again, recall, stranger, axis])
+
+    held = await service.rows(
+        select(models.Document.delivery_id, models.Document.org_id, models.Document.exchange_id).where(
+            models.Document.direction == "incoming"
+        )
+    )
+    assert sorted((d, o, x) for d, o, x in held) == sorted(
+        (n.delivery_id, n.recipient_org_id, n.document.exchange_id) for n in news
+    )
+    [flag] = await service.rows(select(models.DocumentFlag.document_id, models.DocumentFlag.kind))
+    [recalled] = [i for i, n in enumerate(news) if n.document.exchange_id == recall.document.exchange_id]
+    copy_id = await service.scalar(
+        select(models.Document.id).where(models.Document.delivery_id == news[recalled].delivery_id)
+    )
+    assert flag == (copy_id, "revoke")
+    assert len(await events(service, "docs.incoming.received.v1")) == len(news)
+    notices = await events(service, "notify.request.created.v1")
+    assert sorted(n["kind"] for n in notices) == ["document.arrived"] * len(news) + ["document.flagged"]
+    assert len({n["idempotency_key"] for n in notices}) == len(notices)
+    # One audit entry per copy, chained in order.
+    assert await service.scalar(
+        select(func.count())
+        .select_from(models.DocumentAudit)
+        .where(models.DocumentAudit.kind == "document.received")
+    ) == len(news)
+    settings = Settings(database_url=service.database_url, blob_dir=tmp_path / "blobs")
+    assert await audit_command(settings, ["verify"]) == 0
+    # Search has every copy.
+    found = (await people.clerk.get("/api/v1/search", params={"q": "nghi dinh 30"})).json()
+    assert found["total"] == 3

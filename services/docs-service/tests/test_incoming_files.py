@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from docs_service import models
 from docs_service.commands import audit as audit_command
 from docs_service.config import Settings
+from docs_service.signature import service as signature_module
 from kit_bus.testing import publish
 from kit_contracts import DeliveryCreated, DocumentSummary, FileRef
 
@@ -75,8 +76,8 @@ async def count(service, model):
     return await service.scalar(select(func.count()).select_from(model))
 
 
-async def test_a_signed_document_arrives_with_its_files_and_signature_report(service, agencies):
-    a, b = agencies
+async def issued_with_files(service, a: People):
+    """A decision with a text PDF (signed by the leader, sealed) and a PNG annex, issued by ``a``."""
     doc = await create(a, subject="Về việc phòng chống lụt bão năm 2027")
     main = await upload(
         a.specialist,
@@ -86,12 +87,17 @@ async def test_a_signed_document_arrives_with_its_files_and_signature_report(ser
         main=True,
     )
     annex = await upload(a.specialist, doc["id"], "so-do.png", PNG)
-    await step(a.specialist, doc["id"], "submit")
-    await step(a.leader, doc["id"], "approve")
-    await step(a.leader, doc["id"], "sign")
+    for role, action in (("specialist", "submit"), ("leader", "approve"), ("leader", "sign")):
+        await step(getattr(a, role), doc["id"], action)
     await step(a.clerk, doc["id"], "seal")
     await step(a.clerk, doc["id"], "issue")
     [issued] = await events(service, "docs.document.issued.v1")
+    return doc, main, annex, issued
+
+
+async def test_a_signed_document_arrives_with_its_files_and_signature_report(service, agencies):
+    a, b = agencies
+    doc, main, annex, issued = await issued_with_files(service, a)
     a_files = await files_of(a.clerk, doc["id"])
     signed_main = (await a.clerk.get(f"/api/v1/documents/{doc['id']}/files/{main['id']}/content")).content
     blobs_before = await count(service, models.Blob)
@@ -254,3 +260,35 @@ async def test_a_content_not_stored_here_is_listed_as_missing(service, agencies,
     settings = Settings(database_url=service.database_url, blob_dir=tmp_path / "blobs")
     assert await audit_command(settings, ["verify"]) == 0
     assert "intact" in capsys.readouterr().out
+
+
+async def test_a_broadcast_batch_gives_every_copy_its_files_and_report_validating_each_content_once(
+    service, agencies, monkeypatch
+):
+    a, b = agencies
+    c = People(service, await agency(service, code="000.00.00.H40", name="Ủy ban nhân dân tỉnh Nam Định"))
+    d = People(service, await agency(service, code="000.00.00.H60", name="Ủy ban nhân dân tỉnh Thanh Hóa"))
+    _, _, _, issued = await issued_with_files(service, a)
+    validations: list[int] = []
+    real = signature_module.validate_pdf
+
+    def counted(data, trust, **kw):
+        validations.append(len(data))
+        return real(data, trust, **kw)
+
+    monkeypatch.setattr(signature_module, "validate_pdf", counted)
+    rows_before = await count(service, models.DocumentFile)
+
+    await publish(service.bus, [delivery_of(issued["document"], a, x) for x in (b, c, d)])  # one batch
+
+    assert len(validations) == 1  # the signed PDF the three copies share, validated once
+    assert await count(service, models.DocumentFile) == rows_before + 3 * 2
+    for x in (b, c, d):
+        [copy] = await incoming(x)
+        assert copy["missing_files"] == []
+        assert [f["name"] for f in await files_of(x.clerk, copy["id"])] == ["quyet-dinh.pdf", "so-do.png"]
+        report = (await x.clerk.get(f"/api/v1/documents/{copy['id']}/signatures")).json()
+        assert report["all_valid"] is True
+        assert [s["field_name"] for s in report["items"]] == ["PersonalSignature", "AgencySeal"]
+        found = (await x.clerk.get("/api/v1/search", params={"q": "dong hy"})).json()
+        assert [h["id"] for h in found["items"]] == [copy["id"]]

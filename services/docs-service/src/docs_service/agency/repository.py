@@ -1,5 +1,8 @@
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
+
+from sqlalchemy import select
 
 from docs_service import models
 from kit_db import RepositoryBase
@@ -7,6 +10,13 @@ from kit_db import RepositoryBase
 
 class AgencyRepository(RepositoryBase[models.Agency]):
     model = models.Agency
+
+    async def existing(self, ids: Collection[UUID]) -> set[UUID]:
+        """Which of ``ids`` the replica holds."""
+        if not ids:
+            return set()
+        stmt = select(models.Agency.id).where(models.Agency.id.in_(list(ids)))
+        return set((await self.session.execute(stmt)).scalars())
 
     async def upsert(
         self, *, id: UUID, code: str, name: str, short_name: str | None, tier: str, active: bool, at: datetime

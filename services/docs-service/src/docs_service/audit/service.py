@@ -10,6 +10,7 @@ or deleting one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -38,6 +39,17 @@ def content(entry: models.DocumentAudit) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append: what happened to which document, by whom."""
+
+    doc: models.Document
+    kind: str
+    detail: dict[str, Any]
+    actor_id: UUID | None = None
+    actor_name: str | None = None
+
+
 class AuditTrail:
     async def record(
         self,
@@ -51,22 +63,38 @@ class AuditTrail:
         detail: dict[str, Any],
     ) -> models.DocumentAudit:
         """Append an entry; it holds the chain's head until the transaction ends."""
+        return (
+            await self.record_many(
+                session, [Entry(doc, kind, detail, actor_id=actor_id, actor_name=actor_name)], at=at
+            )
+        )[0]
+
+    async def record_many(
+        self, session: AsyncSession, entries: Sequence[Entry], *, at: datetime
+    ) -> list[models.DocumentAudit]:
+        """Append entries in order under one lock of the head (an intake batch: one statement for all)."""
+        if not entries:
+            return []
         repo = AuditRepository(session)
         head = await repo.lock_head()
-        entry = models.DocumentAudit(
-            occurred_at=at,
-            kind=kind,
-            document_id=doc.id,
-            org_id=doc.org_id,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            detail=plain(detail),
-            prev_hash=head.hash,
-        )
-        entry.hash = chain_hash(head.hash, content(entry))
-        await repo.add(entry)
-        await repo.move_head(last_id=entry.id, hash=entry.hash)
-        return entry
+        previous = head.hash
+        rows: list[models.DocumentAudit] = []
+        for e in entries:
+            row = models.DocumentAudit(
+                occurred_at=at,
+                kind=e.kind,
+                document_id=e.doc.id,
+                org_id=e.doc.org_id,
+                actor_id=e.actor_id,
+                actor_name=e.actor_name,
+                detail=plain(e.detail),
+                prev_hash=previous,
+            )
+            row.hash = previous = chain_hash(previous, content(row))
+            rows.append(row)
+        await repo.add_all(rows)
+        await repo.move_head(last_id=rows[-1].id, hash=rows[-1].hash)
+        return rows
 
     async def of_document(
         self, session: AsyncSession, document_id: UUID, *, limit: int, before: int | None

@@ -7,21 +7,23 @@ to what the clerk holds: it becomes a flag on the agency's copy for the clerk to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docs_service import models
 from docs_service.agency.repository import AgencyRepository
+from docs_service.audit import service as audit
 from docs_service.audit.service import audit_trail
 from docs_service.blobstore import BlobStore
-from docs_service.file.service import PDF
+from docs_service.file.repository import DocumentFileRepository
 from docs_service.file.service import file as file_service
 from docs_service.search.service import search as search_index
 from docs_service.signature.context import Signing
 from docs_service.signature.service import signature as signature_service
-from kit_bus import Envelope, Handler, outbox
+from kit_bus import Batched, Envelope, Handler, outbox
 from kit_contracts import (
     BusinessType,
     DeliveryCreated,
@@ -44,12 +46,9 @@ log = get_logger(__name__)
 CRITICAL: frozenset[str] = frozenset({Urgency.FLASH.value, Urgency.FLASH_TIMED.value})
 
 
-async def _create_copy(
-    session: AsyncSession, store: BlobStore, signing: Signing, event: DeliveryCreated, at: datetime
-) -> models.Document:
+def _copy(event: DeliveryCreated, known: models.DocumentType | None, at: datetime) -> models.Document:
     summary = event.document
-    known = await DocumentTypeRepository(session).by_name(summary.type_name, summary.type_abbreviation)
-    doc = models.Document(
+    return models.Document(
         id=new_id(),
         org_id=event.recipient_org_id,
         direction=models.Direction.INCOMING.value,
@@ -80,110 +79,51 @@ async def _create_copy(
         source_document_id=summary.document_id,
         received_summary=summary.model_dump(mode="json"),
     )
-    await DocumentRepository(session).add(doc)
-    # The sender's files, when this installation stored them (a delivery between two of its agencies):
-    # the copy's own rows on the same contents. The others are listed as missing on the copy.
-    attached, missing = await file_service.adopt(session, store, doc, summary.files, at=at)
-    doc.missing_files = [ref.model_dump(mode="json") for ref in missing] or None
-    changes: dict[str, object] = {
-        "status": {"from": None, "to": doc.status},
-        "delivery_id": str(event.delivery_id),
-    }
-    if attached:
-        changes["files"] = {
-            "from": None,
-            "to": [{"id": str(f.id), "name": f.name, "sha256": f.sha256} for f in attached],
-        }
-    if missing:
-        changes["missing_files"] = [ref.sha256 for ref in missing]
-    await DocumentVersionRepository(session).add(
-        models.DocumentVersion(
-            id=new_id(),
-            document_id=doc.id,
-            version=1,
-            action="received",
-            actor_id=None,
-            actor_name=None,
-            at=at,
-            changes=changes,
-        )
-    )
-    await search_index.refresh(session, doc, at=at)
-    for f in attached:  # the signatures the copy carries, reported like any other (never a reason to refuse)
-        if f.content_type == PDF:
-            await _validate(session, store, signing, doc, f, at)
-    await audit_trail.record(
-        session,
-        doc,
-        "document.received",
-        at=at,
-        actor_id=None,
-        actor_name=None,
-        detail={
-            "version": 1,
-            "delivery_id": event.delivery_id,
-            "exchange_id": doc.exchange_id,
-            "files": [{"file_id": f.id, "sha256": f.sha256} for f in attached],
-            "missing_files": [ref.sha256 for ref in missing],
-        },
-    )
-    return doc
 
 
-async def _validate(
-    session: AsyncSession,
-    store: BlobStore,
-    signing: Signing,
-    doc: models.Document,
-    file: models.DocumentFile,
-    at: datetime,
-) -> None:
-    """Validate the signatures of a received PDF. The validator reports what it finds; anything it
-    cannot do (an unreadable trust store, a dev CA that fails to load) is logged, and intake goes on:
-    ``POST …/signatures/validate`` does it again."""
-    try:
-        reports = await signature_service.validate_file(session, store, signing, doc, file, at=at)
-    except SQLAlchemyError:
-        raise
-    except Exception as exc:
-        log.warning(
-            "intake.validation_failed", document_id=str(doc.id), file_id=str(file.id), error=repr(exc)
-        )
-        return
-    log.info(
-        "intake.signatures",
-        document_id=str(doc.id),
-        file_id=str(file.id),
-        found=len(reports),
-        valid=sum(r.bottom_line for r in reports),
-    )
+@dataclass
+class _Arrival:
+    """One delivery of the batch and what intake made of it."""
+
+    event: DeliveryCreated
+    doc: models.Document
+    created: bool
 
 
-def make_handlers(clock: Clock, *, store: BlobStore, signing: Signing) -> dict[type[Event], Handler]:
-    async def on_delivery_created(session: AsyncSession, event: DeliveryCreated, envelope: Envelope) -> None:
-        if event.recipient_external:
-            return  # egov-gateway takes it to the national axis
-        if await AgencyRepository(session).get(event.recipient_org_id) is None:
-            log.warning(
-                "intake.unknown_recipient",
-                delivery_id=str(event.delivery_id),
-                recipient_org_id=str(event.recipient_org_id),
-            )
-            return
-        documents, flags = DocumentRepository(session), DocumentFlagRepository(session)
-        if await documents.by_delivery(event.delivery_id) or await flags.by_delivery(event.delivery_id):
-            return  # seen already: the copy and its messages exist
-        now = clock.now()
+class _Intake:
+    """One batch of ``DeliveryCreated``: every lookup done once for the batch, every row written in
+    one statement per table, the audit chain's head locked once. A broadcast to the whole province
+    arrives as a few such batches."""
+
+    def __init__(self, session: AsyncSession, store: BlobStore, signing: Signing, at: datetime) -> None:
+        self.session, self.store, self.signing, self.at = session, store, signing, at
+        self.documents = DocumentRepository(session)
+        self.types: dict[tuple[str, str | None], models.DocumentType | None] = {}
+        self.created: dict[tuple[UUID, str], models.Document] = {}  # (agency, exchange id) → new copy
+        self.arrivals: list[_Arrival] = []
+        self.flags: list[models.DocumentFlag] = []
+
+    async def _type(self, name: str, abbreviation: str | None) -> models.DocumentType | None:
+        key = (name, abbreviation)
+        if key not in self.types:
+            self.types[key] = await DocumentTypeRepository(self.session).by_name(name, abbreviation)
+        return self.types[key]
+
+    async def take(self, event: DeliveryCreated) -> None:
         summary = event.document
         doc: models.Document | None = None
-        created = False
         if event.business_type != BusinessType.NEW:
-            doc = await documents.incoming_by_exchange_id(event.recipient_org_id, summary.exchange_id)
+            doc = self.created.get((event.recipient_org_id, summary.exchange_id))
+            if doc is None:
+                doc = await self.documents.incoming_by_exchange_id(
+                    event.recipient_org_id, summary.exchange_id
+                )
+        created = doc is None
         if doc is None:
-            doc = await _create_copy(session, store, signing, event, now)
-            created = True
+            doc = _copy(event, await self._type(summary.type_name, summary.type_abbreviation), self.at)
+            self.created[(doc.org_id, summary.exchange_id)] = doc  # written by finish()
         if event.business_type != BusinessType.NEW:
-            await flags.add(
+            self.flags.append(
                 models.DocumentFlag(
                     id=new_id(),
                     document_id=doc.id,
@@ -191,42 +131,159 @@ def make_handlers(clock: Clock, *, store: BlobStore, signing: Signing) -> dict[t
                     kind=FLAG_KINDS[event.business_type.value],
                     note=event.note,
                     exchange_id=summary.exchange_id,
-                    at=now,
+                    at=self.at,
                 )
             )
-        data = {
-            "sender_name": summary.org_name or event.sender_org_code,
-            "number": summary.code,
-            "subject": summary.subject,
-            "urgency": summary.urgency.value,
-            "document_id": str(doc.id),
-        }
-        if created:
-            await outbox.add(
-                session,
-                IncomingReceived(
-                    document_id=doc.id,
-                    org_id=doc.org_id,
-                    occurred_at=now,
-                    delivery_id=event.delivery_id,
-                    exchange_id=summary.exchange_id,
-                ),
-            )
-        kind = "document.arrived" if created else "document.flagged"
-        if event.business_type != BusinessType.NEW:
-            data["flag"] = FLAG_KINDS[event.business_type.value]
-        await outbox.add(
-            session,
-            NotificationRequested(
-                request_id=new_id(),
-                kind=kind,
-                org_id=event.recipient_org_id,
-                org_roles=["clerk"],
-                data=data,
-                critical=summary.urgency.value in CRITICAL,
-                idempotency_key=f"{kind}:{event.delivery_id}",
-            ),
-        )
-        log.info("intake.received", delivery_id=str(event.delivery_id), document_id=str(doc.id), kind=kind)
+        self.arrivals.append(_Arrival(event, doc, created))
 
-    return {DeliveryCreated: on_delivery_created}
+    async def finish(self) -> None:
+        session, at = self.session, self.at
+        new = [a for a in self.arrivals if a.created]
+        # The sender's files, when this installation stored them (a delivery between two of its
+        # agencies): the copy's own rows on the same contents. The others are listed as missing.
+        adopted = await file_service.adopt(
+            session, self.store, [(a.doc, a.event.document.files) for a in new], at=at
+        )
+        for a in new:
+            missing = adopted[a.doc.id][1]
+            a.doc.missing_files = [ref.model_dump(mode="json") for ref in missing] or None
+        await self.documents.add_all([a.doc for a in new])  # before the rows that refer to them
+        await DocumentFileRepository(session).add_all([f for a in new for f in adopted[a.doc.id][0]])
+        versions: list[models.DocumentVersion] = []
+        entries: list[audit.Entry] = []
+        for a in new:
+            attached, missing = adopted[a.doc.id]
+            changes: dict[str, object] = {
+                "status": {"from": None, "to": a.doc.status},
+                "delivery_id": str(a.event.delivery_id),
+            }
+            if attached:
+                changes["files"] = {
+                    "from": None,
+                    "to": [{"id": str(f.id), "name": f.name, "sha256": f.sha256} for f in attached],
+                }
+            if missing:
+                changes["missing_files"] = [ref.sha256 for ref in missing]
+            versions.append(
+                models.DocumentVersion(
+                    id=new_id(),
+                    document_id=a.doc.id,
+                    version=1,
+                    action="received",
+                    actor_id=None,
+                    actor_name=None,
+                    at=at,
+                    changes=changes,
+                )
+            )
+            entries.append(
+                audit.Entry(
+                    a.doc,
+                    "document.received",
+                    {
+                        "version": 1,
+                        "delivery_id": a.event.delivery_id,
+                        "exchange_id": a.doc.exchange_id,
+                        "files": [{"file_id": f.id, "sha256": f.sha256} for f in attached],
+                        "missing_files": [ref.sha256 for ref in missing],
+                    },
+                )
+            )
+        await DocumentVersionRepository(session).add_all(versions)
+        await DocumentFlagRepository(session).add_all(self.flags)
+        await search_index.refresh_many(session, [a.doc for a in new], at=at)
+        # The signatures the copies carry, reported like any other (never a reason to refuse).
+        checked = await signature_service.validate_received(
+            session,
+            self.store,
+            self.signing,
+            [(a.doc, f) for a in new for f in adopted[a.doc.id][0]],
+            at=at,
+        )
+        for digest, (found, valid) in checked.items():
+            log.info("intake.signatures", sha256=digest, found=found, valid=valid)
+        await audit_trail.record_many(session, entries, at=at)
+        await outbox.add_many(
+            session,
+            [
+                IncomingReceived(
+                    document_id=a.doc.id,
+                    org_id=a.doc.org_id,
+                    occurred_at=at,
+                    delivery_id=a.event.delivery_id,
+                    exchange_id=a.event.document.exchange_id,
+                )
+                for a in new
+            ],
+        )
+        await outbox.add_many(
+            session,
+            [
+                NotificationRequested(
+                    request_id=new_id(),
+                    kind=_kind(a),
+                    org_id=a.event.recipient_org_id,
+                    org_roles=["clerk"],
+                    data=_notice(a),
+                    critical=a.event.document.urgency.value in CRITICAL,
+                    idempotency_key=f"{_kind(a)}:{a.event.delivery_id}",
+                )
+                for a in self.arrivals
+            ],
+        )
+        for a in self.arrivals:
+            log.info(
+                "intake.received",
+                delivery_id=str(a.event.delivery_id),
+                document_id=str(a.doc.id),
+                kind=_kind(a),
+            )
+
+
+def _kind(a: _Arrival) -> str:
+    return "document.arrived" if a.created else "document.flagged"
+
+
+def _notice(a: _Arrival) -> dict[str, str]:
+    summary = a.event.document
+    data = {
+        "sender_name": summary.org_name or a.event.sender_org_code,
+        "number": summary.code,
+        "subject": summary.subject,
+        "urgency": summary.urgency.value,
+        "document_id": str(a.doc.id),
+    }
+    if a.event.business_type != BusinessType.NEW:
+        data["flag"] = FLAG_KINDS[a.event.business_type.value]
+    return data
+
+
+def make_handlers(clock: Clock, *, store: BlobStore, signing: Signing) -> dict[type[Event], Handler]:
+    async def on_deliveries_created(
+        session: AsyncSession, batch: list[tuple[DeliveryCreated, Envelope]]
+    ) -> None:
+        """Idempotent per delivery: a delivery seen before (its copy or its flag exists) changes nothing."""
+        events = [e for e, _ in batch if not e.recipient_external]  # egov-gateway takes those to the axis
+        if not events:
+            return
+        known = await AgencyRepository(session).existing({e.recipient_org_id for e in events})
+        ids = [e.delivery_id for e in events]
+        seen = await DocumentRepository(session).delivered(ids) | await DocumentFlagRepository(
+            session
+        ).delivered(ids)
+        intake = _Intake(session, store, signing, clock.now())
+        for event in events:
+            if event.recipient_org_id not in known:
+                log.warning(
+                    "intake.unknown_recipient",
+                    delivery_id=str(event.delivery_id),
+                    recipient_org_id=str(event.recipient_org_id),
+                )
+                continue
+            if event.delivery_id in seen:
+                continue  # seen already: the copy and its messages exist
+            seen.add(event.delivery_id)
+            await intake.take(event)
+        await intake.finish()
+
+    return {DeliveryCreated: Batched(on_deliveries_created)}

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -25,6 +25,11 @@ class DocumentRepository(RepositoryBase[models.Document]):
     async def by_delivery(self, delivery_id: UUID) -> models.Document | None:
         stmt = select(models.Document).where(models.Document.delivery_id == delivery_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def delivered(self, delivery_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these deliveries already have their incoming copy."""
+        stmt = select(models.Document.delivery_id).where(models.Document.delivery_id.in_(list(delivery_ids)))
+        return {d for d in (await self.session.execute(stmt)).scalars() if d is not None}
 
     async def incoming_by_exchange_id(self, org_id: UUID, exchange_id: str) -> models.Document | None:
         """The agency's latest incoming copy of the document the sender calls ``exchange_id``."""
@@ -85,6 +90,13 @@ class DocumentFlagRepository(RepositoryBase[models.DocumentFlag]):
     async def by_delivery(self, delivery_id: UUID) -> models.DocumentFlag | None:
         stmt = select(models.DocumentFlag).where(models.DocumentFlag.delivery_id == delivery_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def delivered(self, delivery_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these deliveries already raised their flag."""
+        stmt = select(models.DocumentFlag.delivery_id).where(
+            models.DocumentFlag.delivery_id.in_(list(delivery_ids))
+        )
+        return set((await self.session.execute(stmt)).scalars())
 
     async def of_document(self, document_id: UUID) -> Sequence[models.DocumentFlag]:
         stmt = (

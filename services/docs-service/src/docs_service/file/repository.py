@@ -18,6 +18,12 @@ class BlobRepository(RepositoryBase[models.Blob]):
     async def by_digest(self, sha256: str) -> models.Blob | None:
         return await self.session.get(models.Blob, sha256)
 
+    async def by_digests(self, digests: Sequence[str]) -> dict[str, models.Blob]:
+        if not digests:
+            return {}
+        stmt = select(models.Blob).where(models.Blob.sha256.in_(list(digests)))
+        return {b.sha256: b for b in (await self.session.execute(stmt)).scalars()}
+
     async def all_digests(self) -> Sequence[str]:
         stmt = select(models.Blob.sha256).order_by(models.Blob.sha256)
         return (await self.session.execute(stmt)).scalars().all()

@@ -400,59 +400,66 @@ class FileService:
         self,
         session: AsyncSession,
         store: BlobStore,
-        doc: models.Document,
-        refs: Sequence[FileRef],
+        copies: Sequence[tuple[models.Document, Sequence[FileRef]]],
         *,
         at: datetime,
-    ) -> tuple[list[models.DocumentFile], list[FileRef]]:
-        """Attach the sender's files to an incoming copy of this installation: new rows of the copy
-        pointing at the contents the store already holds (stored once, shared by digest). A file whose
+    ) -> dict[UUID, tuple[list[models.DocumentFile], list[FileRef]]]:
+        """The sender's files for incoming copies of this installation: new rows of each copy (not
+        yet added to the session: the copies are written first) pointing at the contents the store
+        already holds (stored once, shared by digest). A file whose
         content is not here (an external document) is returned as missing, never an error. The type
         is the one sniffed when the content was stored, never the sender's word; the main file is the
-        first main PDF."""
-        files, blobs = DocumentFileRepository(session), BlobRepository(session)
-        attached: list[models.DocumentFile] = []
-        missing: list[FileRef] = []
-        seen: set[str] = set()
-        has_main = False
-        for ref in refs:
-            digest = ref.sha256.lower()
-            if digest in seen:
-                continue  # the same content twice is one attachment
-            seen.add(digest)
-            blob = await blobs.by_digest(digest) if _is_digest(digest) else None
-            path = store.path_of(digest) if blob is not None else None
-            if blob is None or path is None or not await anyio.to_thread.run_sync(path.is_file):
-                missing.append(ref)
-                continue
-            main = ref.main and blob.content_type == PDF and not has_main
-            has_main |= main
-            name = sanitise(ref.name)
-            if not extension(name):
-                name = (name + ACCEPTED.get(blob.content_type, ("",))[0])[-NAME_MAX:]
-            attached.append(
-                await files.add(
+        first main PDF. Each content is looked up, checked on disk and text-indexed once per call, so a
+        broadcast's copies cost one row each."""
+        wanted = {ref.sha256.lower() for _, refs in copies for ref in refs}
+        blobs = await BlobRepository(session).by_digests(sorted(d for d in wanted if _is_digest(d)))
+        present: dict[str, models.Blob] = {}
+        for digest, blob in blobs.items():
+            path = store.path_of(digest)
+            if await anyio.to_thread.run_sync(path.is_file):
+                present[digest] = blob
+                await search_index.keep_layer(session, digest, blob.content_type, None, path=path, at=at)
+        out: dict[UUID, tuple[list[models.DocumentFile], list[FileRef]]] = {}
+        for doc, refs in copies:
+            attached: list[models.DocumentFile] = []
+            missing: list[FileRef] = []
+            seen: set[str] = set()
+            has_main = False
+            for ref in refs:
+                digest = ref.sha256.lower()
+                if digest in seen:
+                    continue  # the same content twice is one attachment
+                seen.add(digest)
+                held = present.get(digest)
+                if held is None:
+                    missing.append(ref)
+                    continue
+                main = ref.main and held.content_type == PDF and not has_main
+                has_main |= main
+                name = sanitise(ref.name)
+                if not extension(name):
+                    name = (name + ACCEPTED.get(held.content_type, ("",))[0])[-NAME_MAX:]
+                attached.append(
                     models.DocumentFile(
                         id=new_id(),
                         document_id=doc.id,
-                        sha256=blob.sha256,
+                        sha256=held.sha256,
                         name=name,
-                        content_type=blob.content_type,
-                        size=blob.size,
+                        content_type=held.content_type,
+                        size=held.size,
                         main=main,
                         uploaded_by=None,
                         uploaded_at=at,
                     )
                 )
-            )
-            await search_index.keep_layer(session, blob.sha256, blob.content_type, None, path=path, at=at)
-        if missing:
-            log.info(
-                "intake.files_missing",
-                document_id=str(doc.id),
-                missing=[ref.sha256 for ref in missing],
-            )
-        return attached, missing
+            if missing:
+                log.info(
+                    "intake.files_missing",
+                    document_id=str(doc.id),
+                    missing=[ref.sha256 for ref in missing],
+                )
+            out[doc.id] = (attached, missing)
+        return out
 
     async def downloaded(
         self,

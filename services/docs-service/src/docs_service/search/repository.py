@@ -54,6 +54,17 @@ class Filters:
     direction: str | None = None
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What the index holds of one document (``body`` raw: each engine folds it its own way)."""
+
+    document_id: UUID
+    org_id: UUID
+    doc_date: date
+    code: str
+    body: str
+
+
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -72,14 +83,18 @@ class SearchRepository:
     async def has_file_text(self, sha256: str) -> bool:
         return await self.session.get(models.FileText, sha256) is not None
 
-    async def file_texts(self, document_id: UUID) -> Sequence[str]:
+    async def file_texts_of(self, document_ids: Sequence[UUID]) -> dict[UUID, list[str]]:
+        """The text layers of each document's files, the main file first."""
         stmt = (
-            select(models.FileText.text)
+            select(models.DocumentFile.document_id, models.FileText.text)
             .join(models.DocumentFile, models.DocumentFile.sha256 == models.FileText.sha256)
-            .where(models.DocumentFile.document_id == document_id)
+            .where(models.DocumentFile.document_id.in_(list(document_ids)))
             .order_by(models.DocumentFile.main.desc(), models.DocumentFile.uploaded_at)
         )
-        return (await self.session.execute(stmt)).scalars().all()
+        found: dict[UUID, list[str]] = {}
+        for document_id, text_ in await self.session.execute(stmt):
+            found.setdefault(document_id, []).append(text_)
+        return found
 
     async def pdfs_without_text(self) -> Sequence[str]:
         stmt = (
@@ -98,39 +113,48 @@ class SearchRepository:
 
     # -- the entry -------------------------------------------------------------------------------
 
-    async def write(
-        self, *, document_id: UUID, org_id: UUID, doc_date: date, code: str, body: str, at: datetime
-    ) -> None:
-        """Insert or replace the document's entry (and, on SQLite, its FTS5 row)."""
-        values: dict[str, Any] = {
-            "document_id": document_id,
-            "org_id": org_id,
-            "doc_date": doc_date,
-            "code": code,
-            "updated_at": at,
-        }
-        entry = cast(Table, models.SearchEntry.__table__)
+    async def write_many(self, entries: Sequence[Entry], *, at: datetime) -> None:
+        """Insert or replace the documents' entries (and, on SQLite, their FTS5 rows)."""
+        if not entries:
+            return
+        table_ = cast(Table, models.SearchEntry.__table__)
+        rows: list[dict[str, Any]] = [
+            {
+                "document_id": e.document_id,
+                "org_id": e.org_id,
+                "doc_date": e.doc_date,
+                "code": e.code,
+                "updated_at": at,
+            }
+            for e in entries
+        ]
         if self.postgres:
-            values["tsv"] = func.to_tsvector(SIMPLE, func.docs_fold(searchtext.words_of(body)))
-            pg = postgresql.insert(entry).values(values)
+            for row, e in zip(rows, entries, strict=True):
+                row["tsv"] = func.to_tsvector(SIMPLE, func.docs_fold(searchtext.words_of(e.body)))
+            pg = postgresql.insert(table_).values(rows)
             await self.session.execute(
                 pg.on_conflict_do_update(
-                    index_elements=[entry.c.document_id],
+                    index_elements=[table_.c.document_id],
                     set_={k: pg.excluded[k] for k in ("doc_date", "code", "tsv", "updated_at")},
                 )
             )
             return
-        lite = sqlite.insert(entry).values(values)
+        lite = sqlite.insert(table_)
         await self.session.execute(
             lite.on_conflict_do_update(
-                index_elements=[entry.c.document_id],
+                index_elements=[table_.c.document_id],
                 set_={k: lite.excluded[k] for k in ("doc_date", "code", "updated_at")},
-            )
+            ),
+            rows,
         )
-        rowid = fts_rowid(document_id)
-        await self.session.execute(delete(FTS).where(FTS.c.rowid == rowid))
+        rowids = [fts_rowid(e.document_id) for e in entries]
+        await self.session.execute(delete(FTS).where(FTS.c.rowid.in_(rowids)))
         await self.session.execute(
-            insert(FTS).values(rowid=rowid, document_id=document_id.hex, body=searchtext.fold(body))
+            insert(FTS),
+            [
+                {"rowid": rowid, "document_id": e.document_id.hex, "body": searchtext.fold(e.body)}
+                for rowid, e in zip(rowids, entries, strict=True)
+            ],
         )
 
     # -- the query -------------------------------------------------------------------------------

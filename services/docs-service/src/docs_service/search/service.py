@@ -3,6 +3,7 @@ query that never looks outside the caller's agency."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -18,7 +19,7 @@ from docs_service.register.service import vietnam_date
 from kit_core import get_logger
 
 from . import text as searchtext
-from .repository import Filters, SearchRepository
+from .repository import Entry, Filters, SearchRepository
 
 log = get_logger(__name__)
 PDF: Final = "application/pdf"
@@ -49,15 +50,28 @@ def code_of(doc: models.Document) -> str:
 class SearchService:
     async def refresh(self, session: AsyncSession, doc: models.Document, *, at: datetime) -> None:
         """Rewrite the document's entry from what it is now (call after every change, in its transaction)."""
+        await self.refresh_many(session, [doc], at=at)
+
+    async def refresh_many(
+        self, session: AsyncSession, docs: Sequence[models.Document], *, at: datetime
+    ) -> None:
+        """Rewrite the entries of several documents at once (an intake batch)."""
+        if not docs:
+            return
         repo = SearchRepository(session)
         await session.flush()
-        texts = list(await repo.file_texts(doc.id))
-        await repo.write(
-            document_id=doc.id,
-            org_id=doc.org_id,
-            doc_date=doc.document_date or doc.arrival_date or vietnam_date(doc.created_at),
-            code=code_of(doc),
-            body=body_of(doc, texts),
+        texts = await repo.file_texts_of([d.id for d in docs])
+        await repo.write_many(
+            [
+                Entry(
+                    document_id=doc.id,
+                    org_id=doc.org_id,
+                    doc_date=doc.document_date or doc.arrival_date or vietnam_date(doc.created_at),
+                    code=code_of(doc),
+                    body=body_of(doc, texts.get(doc.id, [])),
+                )
+                for doc in docs
+            ],
             at=at,
         )
 

@@ -197,6 +197,41 @@ class SignatureService:
                 row.kind, row.origin, row.key_ref, row.signed_by = prior
         return list(await repository.replace(doc.id, file.sha256, rows))
 
+    async def validate_received(
+        self,
+        session: AsyncSession,
+        store: BlobStore,
+        signing: Signing,
+        files: Sequence[tuple[models.Document, models.DocumentFile]],
+        *,
+        at: datetime,
+    ) -> dict[str, tuple[int, int]]:
+        """Reports for the PDFs of new incoming copies: each content validated once, its report
+        stored for every copy that holds it (a broadcast's 491 copies share one validation). What
+        the validator cannot do at all (a trust store that will not load) is logged per content and
+        intake goes on: ``POST …/signatures/validate`` does it again. Returns, per content, how many
+        signatures were found and how many are valid."""
+        by_digest: dict[str, list[tuple[models.Document, models.DocumentFile]]] = {}
+        for doc, f in files:
+            if f.content_type == PDF:
+                by_digest.setdefault(f.sha256, []).append((doc, f))
+        rows: list[models.DocumentSignature] = []
+        found_by_digest: dict[str, tuple[int, int]] = {}
+        for digest, holders in by_digest.items():
+            try:
+                data = await anyio.to_thread.run_sync(_read, store, digest)
+                trust = await anyio.to_thread.run_sync(signing.trust)
+                found, problem = await anyio.to_thread.run_sync(validate_pdf, data, trust)
+            except Exception as exc:
+                log.warning("intake.validation_failed", sha256=digest, copies=len(holders), error=repr(exc))
+                continue
+            if problem is not None:
+                log.warning("signature.unreadable_pdf", sha256=digest, copies=len(holders), problem=problem)
+            rows += [self._row(doc, f, report, at) for doc, f in holders for report in found]
+            found_by_digest[digest] = (len(found), sum(r.bottom_line for r in found))
+        await SignatureRepository(session).add_all(rows)
+        return found_by_digest
+
     async def validate_document(
         self, session: AsyncSession, store: BlobStore, signing: Signing, doc: models.Document, *, at: datetime
     ) -> list[models.DocumentSignature]:

@@ -54,13 +54,22 @@ class DeliveryRepository(RepositoryBase[models.Delivery]):
         stmt = stmt.order_by(models.Delivery.recipient_code, models.Delivery.business_type)
         return (await self.session.execute(stmt)).scalars().all()
 
-    async def add_all(self, deliveries: Sequence[models.Delivery]) -> None:
-        self.session.add_all(deliveries)
-        await self.session.flush()
+    async def add_statuses(self, entries: Sequence[models.DeliveryStatus]) -> None:
+        if entries:
+            self.session.add_all(entries)
+            await self.session.flush()
 
-    async def add_status(self, entry: models.DeliveryStatus) -> None:
-        self.session.add(entry)
-        await self.session.flush()
+    async def with_dispatches(
+        self, delivery_ids: Collection[UUID]
+    ) -> dict[UUID, tuple[models.Delivery, models.Dispatch]]:
+        if not delivery_ids:
+            return {}
+        stmt = (
+            select(models.Delivery, models.Dispatch)
+            .join(models.Dispatch, models.Dispatch.id == models.Delivery.dispatch_id)
+            .where(models.Delivery.id.in_(list(delivery_ids)))
+        )
+        return {row[0].id: (row[0], row[1]) for row in await self.session.execute(stmt)}
 
     async def trails(self, delivery_ids: Collection[UUID]) -> dict[UUID, list[models.DeliveryStatus]]:
         found: dict[UUID, list[models.DeliveryStatus]] = defaultdict(list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from uuid import UUID
@@ -104,6 +105,23 @@ def failure_notice(delivery: models.Delivery, dispatch: models.Dispatch) -> Noti
     )
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """One status for one delivery's trail."""
+
+    delivery: models.Delivery
+    dispatch: models.Dispatch
+    code: StatusCode
+    occurred_at: datetime
+    actor_id: UUID | None = None
+    actor_name: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.actor_name:
+            object.__setattr__(self, "actor_name", self.actor_name[:100])
+
+
 class DeliveryService:
     async def record(
         self,
@@ -120,58 +138,78 @@ class DeliveryService:
     ) -> bool:
         """Add ``code`` to the trail and publish it; a status out of order raises if ``strict``,
         else it is logged and dropped (a late or replayed event must change nothing)."""
-        actor_name = actor_name[:100] if actor_name else None
-        why = refusal(delivery, code)
-        if why is not None:
-            if strict:
-                raise IllegalTransition(
-                    f"delivery {delivery.id} to {delivery.recipient_code}: {why}",
+        change = StatusChange(delivery, dispatch, code, occurred_at, actor_id, actor_name, note)
+        return bool(await self.record_many(session, [change], strict=strict))
+
+    async def record_many(
+        self, session: AsyncSession, changes: Sequence[StatusChange], *, strict: bool = False
+    ) -> list[StatusChange]:
+        """The one writer of trails: each change checked against the delivery's status as the ones
+        before it in ``changes`` left it, the accepted ones written in one statement per table and
+        published; returns the accepted ones."""
+        accepted: list[StatusChange] = []
+        for change in changes:
+            delivery, code = change.delivery, change.code
+            why = refusal(delivery, code)
+            if why is not None:
+                if strict:
+                    raise IllegalTransition(
+                        f"delivery {delivery.id} to {delivery.recipient_code}: {why}",
+                        current=delivery.status,
+                        requested=code.value,
+                    )
+                log.info(
+                    "delivery.status_ignored",
+                    delivery_id=str(delivery.id),
                     current=delivery.status,
                     requested=code.value,
+                    reason=why,
                 )
-            log.info(
-                "delivery.status_ignored",
-                delivery_id=str(delivery.id),
-                current=delivery.status,
-                requested=code.value,
-                reason=why,
-            )
-            return False
-        await DeliveryRepository(session).add_status(
-            models.DeliveryStatus(
-                id=new_id(),
-                delivery_id=delivery.id,
-                code=code.value,
-                note=note,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                occurred_at=occurred_at,
-                recorded_at=datetime.now(UTC),
-            )
+                continue
+            delivery.status = code.value
+            delivery.status_at = change.occurred_at
+            if delivery.transport != Transport.SENT:
+                delivery.transport = Transport.SENT.value  # any answer proves the package arrived
+            accepted.append(change)
+        recorded_at = datetime.now(UTC)
+        await DeliveryRepository(session).add_statuses(
+            [
+                models.DeliveryStatus(
+                    id=new_id(),
+                    delivery_id=c.delivery.id,
+                    code=c.code.value,
+                    note=c.note,
+                    actor_id=c.actor_id,
+                    actor_name=c.actor_name,
+                    occurred_at=c.occurred_at,
+                    recorded_at=recorded_at,
+                )
+                for c in accepted
+            ]
         )
-        delivery.status = code.value
-        delivery.status_at = occurred_at
-        if delivery.transport != Transport.SENT:
-            delivery.transport = Transport.SENT.value  # any answer proves the package arrived
-        await outbox.add(
+        await outbox.add_many(
             session,
-            DeliveryStatusChanged(
-                delivery_id=delivery.id,
-                dispatch_id=dispatch.id,
-                document_id=dispatch.document_id,
-                exchange_id=dispatch.exchange_id,
-                sender_org_id=dispatch.sender_org_id,
-                recipient_org_id=delivery.recipient_org_id,
-                recipient_org_code=delivery.recipient_code,
-                status=code,
-                note=note,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                occurred_at=occurred_at,
-            ),
+            [
+                DeliveryStatusChanged(
+                    delivery_id=c.delivery.id,
+                    dispatch_id=c.dispatch.id,
+                    document_id=c.dispatch.document_id,
+                    exchange_id=c.dispatch.exchange_id,
+                    sender_org_id=c.dispatch.sender_org_id,
+                    recipient_org_id=c.delivery.recipient_org_id,
+                    recipient_org_code=c.delivery.recipient_code,
+                    status=c.code,
+                    note=c.note,
+                    actor_id=c.actor_id,
+                    actor_name=c.actor_name,
+                    occurred_at=c.occurred_at,
+                )
+                for c in accepted
+            ],
         )
-        log.info("delivery.status_recorded", delivery_id=str(delivery.id), status=code.value)
-        return True
+        for c in accepted:
+            log.info("delivery.status_recorded", delivery_id=str(c.delivery.id), status=c.code.value)
+        return accepted
 
     async def find(self, session: AsyncSession, delivery_id: UUID) -> tuple[models.Delivery, models.Dispatch]:
         found = await DeliveryRepository(session).with_dispatch(delivery_id)
