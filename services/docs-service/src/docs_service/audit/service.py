@@ -72,15 +72,18 @@ class AuditTrail:
     async def record_many(
         self, session: AsyncSession, entries: Sequence[Entry], *, at: datetime
     ) -> list[models.DocumentAudit]:
-        """Append entries in order under one lock of the head (an intake batch: one statement for all)."""
+        """Append entries in order under one lock of the head (an intake batch: one statement for all).
+        Ids are given here, the head's last id + 1 onwards, so a batch is one multi-row insert on
+        every driver and the log's ids have no gaps."""
         if not entries:
             return []
         repo = AuditRepository(session)
         head = await repo.lock_head()
         previous = head.hash
         rows: list[models.DocumentAudit] = []
-        for e in entries:
+        for number, e in enumerate(entries, start=head.last_id + 1):
             row = models.DocumentAudit(
+                id=number,  # the head's successor, taken under its lock: gapless, in chain order
                 occurred_at=at,
                 kind=e.kind,
                 document_id=e.doc.id,
