@@ -134,35 +134,43 @@ class Pipeline:
 
     async def issue_one(self, n: int, pdf: bytes) -> float:
         started = time.perf_counter()
-        created = await self.specialist.post(
-            "/api/v1/documents",
-            json={
-                "type_code": "quyet_dinh",
-                "subject": f"Về việc phê duyệt kế hoạch chuyển đổi số số {n}",
-                "urgency": "thuong",
-                "confidentiality": "thuong",
-                "signer_competence": "KT.",
-                "signer_position": "Phó Chủ tịch",
-                "signer_name": "Trần Thị Bình",
-            },
-        )
-        doc_id = ok(created)["id"]
-        ok(
-            await self.specialist.post(
-                f"/api/v1/documents/{doc_id}/files",
-                files={"file": (f"qd-{n}.pdf", pdf)},
-                data={"main": "true"},
-            )
-        )
-        for client, action in (
-            (self.specialist, "submit"),
-            (self.leader, "approve"),
-            (self.leader, "sign"),
-            (self.clerk, "seal"),
-            (self.clerk, "issue"),
-        ):
-            ok(await client.post(f"/api/v1/documents/{doc_id}/{action}"))
+        await issue_signed(self.specialist, self.leader, self.clerk, n, pdf)
         return time.perf_counter() - started
+
+
+async def issue_signed(
+    specialist: httpx.AsyncClient, leader: httpx.AsyncClient, clerk: httpx.AsyncClient, n: int, pdf: bytes
+) -> str:
+    """A decision with ``pdf`` as its main file: drafted, signed by the leader, sealed, issued; its id."""
+    created = await specialist.post(
+        "/api/v1/documents",
+        json={
+            "type_code": "quyet_dinh",
+            "subject": f"Về việc phê duyệt kế hoạch chuyển đổi số số {n}",
+            "urgency": "thuong",
+            "confidentiality": "thuong",
+            "signer_competence": "KT.",
+            "signer_position": "Phó Chủ tịch",
+            "signer_name": "Trần Thị Bình",
+        },
+    )
+    doc_id: str = ok(created)["id"]
+    ok(
+        await specialist.post(
+            f"/api/v1/documents/{doc_id}/files",
+            files={"file": (f"qd-{n}.pdf", pdf)},
+            data={"main": "true"},
+        )
+    )
+    for client, action in (
+        (specialist, "submit"),
+        (leader, "approve"),
+        (leader, "sign"),
+        (clerk, "seal"),
+        (clerk, "issue"),
+    ):
+        ok(await client.post(f"/api/v1/documents/{doc_id}/{action}"))
+    return doc_id
 
 
 def ok(response: httpx.Response) -> Any:

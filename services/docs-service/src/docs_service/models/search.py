@@ -41,7 +41,8 @@ class SearchEntry(Base):
 
 
 class FileText(Base):
-    """The text layer of a stored PDF, extracted once per content when it is first attached."""
+    """The text layer of a stored PDF, extracted (and, on PostgreSQL, parsed) once per content when it
+    is first attached."""
 
     __tablename__ = "file_text"
 
@@ -49,3 +50,6 @@ class FileText(Base):
     text: Mapped[str] = mapped_column(Text)
     pages: Mapped[int] = mapped_column(BigInteger)
     extracted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # PostgreSQL: the text's words, folded (as ``SearchEntry.tsv``), joined into the entry of every
+    # document holding this content. SQLite: empty.
+    tsv: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=True)

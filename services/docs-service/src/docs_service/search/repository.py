@@ -33,6 +33,8 @@ from . import text as searchtext
 
 FTS = table("document_search_fts", column("rowid"), column("document_id"), column("body"))
 SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+EMPTY_TSV: ColumnElement[Any] = literal_column("''::tsvector")
+PG_ROWS = 1000  # rows per multi-row INSERT (well under PostgreSQL's 65,535 parameters)
 
 
 def fts_rowid(document_id: UUID) -> int:
@@ -56,13 +58,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class Entry:
-    """What the index holds of one document (``body`` raw: each engine folds it its own way)."""
+    """What the index holds of one document: its own text, and the contents whose text layers join it
+    (each engine folds them its own way; a content's layer is folded once, however many copies hold it)."""
 
     document_id: UUID
     org_id: UUID
     doc_date: date
     code: str
-    body: str
+    meta: str  # the document's own searchable text, raw
+    files: tuple[str, ...] = ()  # digests of its contents with a text layer, the main file first
 
 
 class SearchRepository:
@@ -77,24 +81,34 @@ class SearchRepository:
 
     async def add_file_text(self, sha256: str, text_: str, pages: int, at: datetime) -> None:
         table_ = cast(Table, models.FileText.__table__)
-        row = {"sha256": sha256, "text": text_, "pages": pages, "extracted_at": at}
+        row: dict[str, Any] = {"sha256": sha256, "text": text_, "pages": pages, "extracted_at": at}
+        if self.postgres:  # parsed once here, joined into the entry of every document holding it
+            row["tsv"] = func.to_tsvector(SIMPLE, func.docs_fold(searchtext.words_of(text_)))
+            await self.session.execute(postgresql.insert(table_).values(row).on_conflict_do_nothing())
+            return
         await insert_ignore_returning(self.session, table_, [row], table_.c.sha256)
 
     async def has_file_text(self, sha256: str) -> bool:
         return await self.session.get(models.FileText, sha256) is not None
 
-    async def file_texts_of(self, document_ids: Sequence[UUID]) -> dict[UUID, list[str]]:
-        """The text layers of each document's files, the main file first."""
+    async def layers_of(self, document_ids: Sequence[UUID]) -> dict[UUID, list[str]]:
+        """The digests of each document's contents that have a text layer, the main file first."""
         stmt = (
-            select(models.DocumentFile.document_id, models.FileText.text)
-            .join(models.DocumentFile, models.DocumentFile.sha256 == models.FileText.sha256)
+            select(models.DocumentFile.document_id, models.DocumentFile.sha256)
+            .join(models.FileText, models.FileText.sha256 == models.DocumentFile.sha256)
             .where(models.DocumentFile.document_id.in_(list(document_ids)))
             .order_by(models.DocumentFile.main.desc(), models.DocumentFile.uploaded_at)
         )
         found: dict[UUID, list[str]] = {}
-        for document_id, text_ in await self.session.execute(stmt):
-            found.setdefault(document_id, []).append(text_)
+        for document_id, sha256 in await self.session.execute(stmt):
+            found.setdefault(document_id, []).append(sha256)
         return found
+
+    async def _folded_layers(self, digests: set[str]) -> dict[str, str]:
+        if not digests:
+            return {}
+        stmt = select(models.FileText.sha256, models.FileText.text).where(models.FileText.sha256.in_(digests))
+        return {sha256: searchtext.fold(text_) for sha256, text_ in await self.session.execute(stmt)}
 
     async def pdfs_without_text(self) -> Sequence[str]:
         stmt = (
@@ -130,14 +144,21 @@ class SearchRepository:
         ]
         if self.postgres:
             for row, e in zip(rows, entries, strict=True):
-                row["tsv"] = func.to_tsvector(SIMPLE, func.docs_fold(searchtext.words_of(e.body)))
-            pg = postgresql.insert(table_).values(rows)
-            await self.session.execute(
-                pg.on_conflict_do_update(
-                    index_elements=[table_.c.document_id],
-                    set_={k: pg.excluded[k] for k in ("doc_date", "code", "tsv", "updated_at")},
+                tsv: ColumnElement[Any] = func.to_tsvector(
+                    SIMPLE, func.docs_fold(searchtext.words_of(e.meta))
                 )
-            )
+                for sha256 in e.files:  # the content's stored words: parsed once, not per document
+                    layer = select(models.FileText.tsv).where(models.FileText.sha256 == sha256)
+                    tsv = tsv.op("||")(func.coalesce(layer.scalar_subquery(), EMPTY_TSV))
+                row["tsv"] = tsv
+            for start in range(0, len(rows), PG_ROWS):
+                pg = postgresql.insert(table_).values(rows[start : start + PG_ROWS])
+                await self.session.execute(
+                    pg.on_conflict_do_update(
+                        index_elements=[table_.c.document_id],
+                        set_={k: pg.excluded[k] for k in ("doc_date", "code", "tsv", "updated_at")},
+                    )
+                )
             return
         lite = sqlite.insert(table_)
         await self.session.execute(
@@ -147,12 +168,19 @@ class SearchRepository:
             ),
             rows,
         )
+        folded = await self._folded_layers({sha256 for e in entries for sha256 in e.files})
         rowids = [fts_rowid(e.document_id) for e in entries]
         await self.session.execute(delete(FTS).where(FTS.c.rowid.in_(rowids)))
         await self.session.execute(
             insert(FTS),
             [
-                {"rowid": rowid, "document_id": e.document_id.hex, "body": searchtext.fold(e.body)}
+                {
+                    "rowid": rowid,
+                    "document_id": e.document_id.hex,
+                    "body": "\n".join(
+                        [searchtext.fold(e.meta), *(folded[s] for s in e.files if s in folded)]
+                    ),
+                }
                 for rowid, e in zip(rowids, entries, strict=True)
             ],
         )

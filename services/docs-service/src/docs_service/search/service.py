@@ -25,8 +25,8 @@ log = get_logger(__name__)
 PDF: Final = "application/pdf"
 
 
-def body_of(doc: models.Document, file_texts: list[str]) -> str:
-    """Every searchable piece of a document, raw: each engine folds it its own way."""
+def meta_of(doc: models.Document) -> str:
+    """The document's own searchable text, raw (its files' text layers join it in the index)."""
     code = f"{doc.number_text}/{doc.notation}" if doc.number_text and doc.notation else doc.notation
     pieces = [
         code,
@@ -37,7 +37,6 @@ def body_of(doc: models.Document, file_texts: list[str]) -> str:
         doc.sender_name,
         doc.sender_org_code,
         doc.signer_name,
-        *file_texts,
     ]
     return "\n".join(p for p in pieces if p)
 
@@ -60,7 +59,7 @@ class SearchService:
             return
         repo = SearchRepository(session)
         await session.flush()
-        texts = await repo.file_texts_of([d.id for d in docs])
+        layers = await repo.layers_of([d.id for d in docs])
         await repo.write_many(
             [
                 Entry(
@@ -68,7 +67,8 @@ class SearchService:
                     org_id=doc.org_id,
                     doc_date=doc.document_date or doc.arrival_date or vietnam_date(doc.created_at),
                     code=code_of(doc),
-                    body=body_of(doc, texts.get(doc.id, [])),
+                    meta=meta_of(doc),
+                    files=tuple(layers.get(doc.id, ())),
                 )
                 for doc in docs
             ],
