@@ -79,6 +79,25 @@ up_stand_ins() {
   done
 }
 
+# egov-gateway reads and stores file contents in docs-service as identity's service client
+# egov-gateway; its secret is generated once per install and kept in var/ (never in git).
+egov_client_secret() {
+  local file="$VAR_DIR/secrets/egov-client-secret"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$VAR_DIR/secrets"
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$file")
+  fi
+  cat "$file"
+}
+
+ensure_egov_client() {  # identity is migrated by now (it comes first); idempotent
+  EGOV_CLIENT_SECRET="$(egov_client_secret)"
+  export EGOV_CLIENT_SECRET  # in the environment, never on a command line
+  # shellcheck disable=SC2046
+  env $(service_env identity 8101) "$PY" -m identity_service clients ensure egov-gateway \
+    --scope exchange.files --name egov-gateway --secret-env EGOV_CLIENT_SECRET
+}
+
 up_services() {
   up_stand_ins
   for entry in "${SERVICES[@]}"; do
@@ -86,6 +105,7 @@ up_services() {
     "$PG" createdb "${DB_PREFIX:-}$short" >/dev/null
     # shellcheck disable=SC2046
     env $(service_env "$short" "$port") "$PY" -m "$pkg" migrate
+    if [ "$short" = egov ]; then ensure_egov_client; fi
     pidfile="$VAR_DIR/run/$short.pid"
     if [ -f "$pidfile" ] && pid_alive "$(cat "$pidfile")"; then log "$short already running"; continue; fi
     # shellcheck disable=SC2046

@@ -77,6 +77,10 @@ EXTRA_SECRETS = {
             "name": "EGOV_SIGNING_KEY_PASSWORD",
             "valueFrom": {"secretKeyRef": {"name": "egov-gateway-signing", "key": "password"}},
         },
+        {
+            "name": "EGOV_CLIENT_SECRET",
+            "valueFrom": {"secretKeyRef": {"name": "egov-gateway-client", "key": "secret"}},
+        },
     ],
 }
 BY_DIST = {s.dist: s for s in SERVICES}
@@ -207,6 +211,8 @@ def test_each_service_has_its_objects(rendered: list[Doc], service: Service) -> 
     }
     if name == "docs-service":  # its shared file store
         expected.add(("PersistentVolumeClaim", "docs-service-blobs"))
+    if name == "identity-service":  # egov-gateway's service client, ensured after each migration
+        expected.add(("Job", "identity-service-egov-client"))
     mine = {
         (d["kind"], d["metadata"]["name"])
         for d in rendered
@@ -495,7 +501,7 @@ def compose() -> Doc:
 
 
 def test_compose_has_the_infrastructure_and_three_containers_per_service(compose: Doc) -> None:
-    expected = {"postgres", "kafka", "gateway", "axis-sandbox"} | {
+    expected = {"postgres", "kafka", "gateway", "axis-sandbox", "egov-client"} | {
         f"{s.short}-{role}" for s in SERVICES for role in COMPONENTS
     }
     assert set(compose["services"]) == expected
@@ -589,6 +595,7 @@ def test_compose_has_no_default_secrets(compose: Doc) -> None:
         "POSTGRES_PASSWORD",
         "IDENTITY_ENCRYPTION_KEY",
         "EGOV_AXIS_SECRET",
+        "EGOV_CLIENT_SECRET",
         *(f"{s.short.upper()}_DB_PASSWORD" for s in SERVICES),
     }
     assert DEV_SECRET_VALUE not in text

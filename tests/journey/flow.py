@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import socket
 from typing import Any
 
 import httpx
@@ -71,6 +72,26 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def add_user(client: httpx.AsyncClient, admin: dict[str, str], **user: Any) -> dict[str, Any]:
+    """``POST /api/v1/users`` as an administrator, once the agency (``agency_id``) has replicated
+    from routing to identity (until then identity answers 409 unknown-agency)."""
+
+    async def created() -> dict[str, Any] | None:
+        response = await client.post("/api/v1/users", headers=admin, json=user)
+        if response.status_code == 409 and response.json()["type"].endswith("/unknown-agency"):
+            return None  # not replicated yet
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    return await eventually(created, within=60, interval=0.2)
+
+
 async def journey(
     client: httpx.AsyncClient, admin_token: str, mailbox: Mailbox, sms_messages_url: str
 ) -> dict[str, Any]:
@@ -96,26 +117,17 @@ async def journey(
     email = f"{username}@thunghiem.ninhbinh.gov.vn"
     phone = f"+8498{n:07d}"
 
-    async def user_created() -> dict[str, Any] | None:
-        response = await client.post(
-            "/api/v1/users",
-            headers=admin,
-            json={
-                "username": username,
-                "full_name": "Lê Thị Văn Thư",
-                "agency_id": org["id"],
-                "roles": ["clerk"],
-                "password": password,
-                "email": email,
-                "phone": phone,
-            },
-        )
-        if response.status_code == 409 and response.json()["type"].endswith("/unknown-agency"):
-            return None  # not replicated yet
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    user = await eventually(user_created, within=60, interval=0.2)
+    user = await add_user(
+        client,
+        admin,
+        username=username,
+        full_name="Lê Thị Văn Thư",
+        agency_id=org["id"],
+        roles=["clerk"],
+        password=password,
+        email=email,
+        phone=phone,
+    )
 
     async def registers() -> list[dict[str, Any]] | None:
         response = await client.get("/api/v1/registers", headers=admin, params={"org_id": org["id"]})

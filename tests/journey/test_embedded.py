@@ -6,25 +6,27 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 
 import httpx
 import pytest
 
-from embedded_host.host import Host, TokenSettingsMismatch
+from egov_gateway.sandbox import SandboxConfig
+from embedded_host.host import Host, TokenSettingsMismatch, sandbox_config
 from identity_service.user.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from kit_bus.testing import eventually
-from tests.journey.flow import SERVICES, all_ready, bearer, journey, refused_without_token, sign_in
+from tests.journey.flow import (
+    SERVICES,
+    all_ready,
+    bearer,
+    free_port,
+    journey,
+    refused_without_token,
+    sign_in,
+)
 from tests.journey.mailbox import smtp_server
 from tests.support import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -105,3 +107,14 @@ async def test_a_service_expecting_another_issuer_stops_the_start(tmp_path, monk
         async with host.running():
             pass
     assert host.apps == {}  # refused before any service started
+
+
+def test_the_axis_sandbox_answers_after_the_configured_delay(monkeypatch):
+    monkeypatch.delenv("EMBEDDED_AXIS_ACK_DELAY", raising=False)
+    assert sandbox_config() == SandboxConfig()  # the sandbox's own default
+    monkeypatch.setenv("EMBEDDED_AXIS_ACK_DELAY", "0.25")
+    assert sandbox_config().ack_delays == (0.25, 0.25, 0.25, 0.25)
+    for wrong in ("-1", "soon", "nan"):
+        monkeypatch.setenv("EMBEDDED_AXIS_ACK_DELAY", wrong)
+        with pytest.raises(ValueError, match=r"^EMBEDDED_AXIS_ACK_DELAY='.+': give seconds"):
+            sandbox_config()

@@ -29,6 +29,7 @@ from axis_support import (
 )
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from docs_support import MAIN_PDF, MAIN_SHA256, docs_in_process
 from edxml_factories import identity
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,18 +88,25 @@ def settings(url: str, sandbox: RunningSandbox | None, **overrides: Any) -> Sett
 async def gateway(
     dialect: str, folder, sandbox: RunningSandbox | None, **overrides: Any
 ) -> AsyncIterator[Any]:
-    async with service_under_test(
-        lambda url, bus, verifier: create_app(
-            settings(url, sandbox, **overrides),
-            bus=bus,
-            verifier=verifier,
-            axis_transport=sandbox.transport if sandbox else None,
-        ),
-        migrations=MIGRATIONS,
-        dialect=dialect,
-        name="egov",
-        folder=folder,
-    ) as running:
+    """The gateway with a real docs-service beside it (``service.docs``: its files, its outage switch)."""
+    async with (
+        docs_in_process(dialect, folder / "docs") as docs,
+        service_under_test(
+            lambda url, bus, verifier: create_app(
+                settings(url, sandbox, **overrides),
+                bus=bus,
+                verifier=verifier,
+                axis_transport=sandbox.transport if sandbox else None,
+                docs_transport=docs.transport,
+                identity_transport=docs.identity,
+            ),
+            migrations=MIGRATIONS,
+            dialect=dialect,
+            name="egov",
+            folder=folder,
+        ) as running,
+    ):
+        running.docs = docs  # type: ignore[attr-defined]
         await publish(running.bus, [PROVINCE, COMMUNE, HOME_AFFAIRS, OFFICE])
         yield running
 
@@ -123,10 +131,10 @@ def summary(**overrides: Any) -> DocumentSummary:
         "files": [
             FileRef(
                 file_id=uuid4(),
-                sha256="a" * 64,
+                sha256=MAIN_SHA256,
                 name="Công văn 125-UBND-VP.pdf",
                 content_type="application/pdf",
-                size=52_344,
+                size=len(MAIN_PDF),
                 main=True,
             )
         ],
@@ -230,9 +238,9 @@ async def test_a_delivery_to_a_ministry_travels_and_its_statuses_come_back_in_or
         assert header.subject == "V/v báo cáo tình hình triển khai Đề án 06 năm 2026"
         assert header.signer_info is not None
         assert header.signer_info.competence == "TM."
-        [manifest] = package.attachments
-        assert manifest.name == "Công văn 125-UBND-VP.pdf"
-        assert manifest.content == b""  # the bytes live in docs-service; the manifest travels
+        [attachment] = package.attachments
+        assert (attachment.name, attachment.content_type) == ("Công văn 125-UBND-VP.pdf", "application/pdf")
+        assert attachment.content == MAIN_PDF  # the bytes docs-service holds travel in the package
 
         received = await packages(service, direction="in")
         assert [p.status_code for p in received] == ["01", "03", "05", "06"]
@@ -679,6 +687,7 @@ def test_production_without_an_agency_key_does_not_sign(tmp_path):
     production = Settings(
         env="production",
         axis_secret="real-secret",  # noqa: S106
+        client_secret="another-real-secret",  # noqa: S106
         database_url=f"sqlite+aiosqlite:///{tmp_path}/x",
     )
     assert KeySource(production).get() is None

@@ -151,6 +151,7 @@ def inbound(
     business_type: BusinessType = BusinessType.NEW,
     package_id: UUID | None = None,
     exchange_id: str = "000.00.00.G22,2026/11/26,245/VPCP-KGVX",
+    note: str | None = None,
 ) -> InboundDocumentReceived:
     return InboundDocumentReceived(
         package_id=package_id or uuid4(),
@@ -172,6 +173,7 @@ def inbound(
         ),
         signature="valid",
         received_at=exchange.clock.now(),
+        note=note,
     )
 
 
@@ -210,7 +212,8 @@ async def test_an_inbound_package_becomes_one_delivery_and_its_revoke_and_update
     await exchange.answer("received", delivery, settle_on="01")
     await exchange.answer("registered", delivery, settle_on="03")
 
-    await exchange.publish(inbound(exchange, business_type=BusinessType.REVOKE), source=GATEWAY)
+    reason = "Thu hồi để đính chính thể thức văn bản"
+    await exchange.publish(inbound(exchange, business_type=BusinessType.REVOKE, note=reason), source=GATEWAY)
     await exchange.publish(
         inbound(exchange, business_type=BusinessType.UPDATE, exchange_id=package.document.exchange_id),
         inbound(exchange, business_type=BusinessType.REPLACE, exchange_id=package.document.exchange_id),
@@ -222,6 +225,7 @@ async def test_an_inbound_package_becomes_one_delivery_and_its_revoke_and_update
     assert {later[t]["recipient_org_code"] for t in "123"} == {KIM_SON}
     revoke = (await clerk.get(f"/api/v1/deliveries/{later['1']['delivery_id']}")).json()
     assert revoke["revokes_delivery_id"] == first["delivery_id"]
+    assert revoke["note"] == later["1"]["note"] == reason  # the sender's reason, for docs-service's flag
     answered = await clerk.post(
         f"/api/v1/deliveries/{later['1']['delivery_id']}/recall-answer", json={"accept": True}
     )

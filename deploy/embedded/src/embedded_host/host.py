@@ -10,6 +10,10 @@ provider simulator (``/sms-simulator/…``; notify-service's SMS router sends to
 and its delivery receipts come back to notify's receipts endpoint the same way). E-mail goes to
 ``.eml`` files under ``<var>/mail``.
 
+egov-gateway reads and stores file contents in docs-service as identity's service client
+``egov-gateway`` (ensured at every start with a fresh random secret), reaching docs directly and
+identity through this host.
+
 Every service checks access tokens itself, as in distributed mode: each gets a ``JwksVerifier``
 with its own settings' issuer and audience, whose HTTP client's transport is this host, so the
 JWKS comes from identity-service in-process by the same path a client would use
@@ -21,15 +25,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from pydantic import SecretStr
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from egov_gateway.sandbox.app import create_sandbox_app
+from egov_gateway.sandbox.config import SandboxConfig
+from identity_service.client.service import clients as client_service
+from identity_service.dependencies import Context as IdentityContext
 from identity_service.user.seed import DemoSeed, seed_demo_users
 from kit_bus import LocalBus
 from kit_core import JwksVerifier, ServiceSettings, get_logger, problem_response
@@ -59,6 +68,22 @@ def sms_settings() -> SmsSettings:
             ),
         ]
     )
+
+
+def sandbox_config() -> SandboxConfig:
+    """The axis sandbox's settings: ``EMBEDDED_AXIS_ACK_DELAY`` is the seconds its central agencies
+    wait before each of their answers 01, 03, 05, 06 (default: the sandbox's own; tests shorten it)."""
+    delay = os.environ.get("EMBEDDED_AXIS_ACK_DELAY")
+    if delay is None:
+        return SandboxConfig()
+    wrong = ValueError(f"EMBEDDED_AXIS_ACK_DELAY={delay!r}: give seconds between 0 and 3600")
+    try:
+        seconds = float(delay)
+    except ValueError:
+        raise wrong from None
+    if not 0 <= seconds <= 3600:
+        raise wrong
+    return SandboxConfig(ack_delays=(seconds,) * len(SandboxConfig.ack_delays))
 
 
 class TokenSettingsMismatch(ValueError):
@@ -108,13 +133,17 @@ class Host:
             extras = await self._peers(stack)
             for spec in SERVICES:
                 settings = all_settings[spec.short]
+                extra = extras.get(spec.short, {})
+                if spec.short == "egov":  # identity (first) and docs are running by now
+                    settings, peers = await self._egov_client(settings)
+                    extra = extra | peers
                 verifier = JwksVerifier(
                     jwks_url=IN_PROCESS + JWKS_PATH,
                     issuer=settings.jwt_issuer,
                     audience=settings.jwt_audience,
                     http=jwks_http,
                 )
-                app = spec.create_app(settings, bus=self.bus, verifier=verifier, **extras.get(spec.short, {}))
+                app = spec.create_app(settings, bus=self.bus, verifier=verifier, **extra)
                 state = await stack.enter_async_context(app.router.lifespan_context(app))
                 self.apps[spec.short] = app
                 self.states[spec.short] = dict(state or {})
@@ -132,9 +161,41 @@ class Host:
                 log.info("embedded.seeded_users", users_created=self.demo_logins.created)
             yield self
 
+    async def _egov_client(self, settings: ServiceSettings) -> tuple[ServiceSettings, dict[str, Any]]:
+        """egov-gateway reads and stores files in docs-service as a service client of identity: ensure
+        the client with a fresh random secret (this run's only), and reach both in process. docs is
+        reached directly: the public path /api/v1/exchange belongs to egov, as behind nginx."""
+        client_id = str(getattr(settings, "client_id", "egov-gateway"))
+        secret = secrets.token_urlsafe(32)
+        identity_settings = self.apps["identity"].state.settings
+        async with self.states["identity"]["sessionmaker"]() as session, session.begin():
+            await client_service.ensure_service_client(
+                session,
+                IdentityContext.offline(identity_settings),
+                client_id=client_id,
+                name="egov-gateway (embedded)",
+                scopes=["exchange.files"],
+                secret=secret,
+            )
+        log.info("embedded.egov_client_ensured", client_id=client_id)
+        return settings.model_copy(update={"client_secret": SecretStr(secret)}), {
+            "docs_transport": httpx.ASGITransport(app=self._direct("docs")),
+            "identity_transport": httpx.ASGITransport(app=self),
+        }
+
+    def _direct(self, short: str) -> ASGIApp:
+        """One service's app with its lifespan state, as the host hands it requests, without routing."""
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            child = dict(scope)
+            child["state"] = dict(self.states[short])
+            await self.apps[short](child, receive, send)
+
+        return app
+
     async def _peers(self, stack: contextlib.AsyncExitStack) -> dict[str, dict[str, Any]]:
         """Start the axis sandbox and the SMS simulator; what egov and notify need to reach them."""
-        sandbox = create_sandbox_app()
+        sandbox = create_sandbox_app(sandbox_config())
         await stack.enter_async_context(sandbox.router.lifespan_context(sandbox))
         self.peers[SANDBOX_PREFIX] = sandbox
         sms = sms_settings()

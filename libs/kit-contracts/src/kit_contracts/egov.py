@@ -68,6 +68,11 @@ class InboundDocumentReceived(Event):
     signature: str = Field(pattern="^(valid|invalid|missing)$", description="the package signature check")
     signature_detail: str | None = Field(default=None, max_length=1000)
     received_at: datetime
+    note: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="the sender's reason (Bussiness/BussinessDocReason), e.g. why a document is recalled",
+    )
 
     def subject(self) -> str:
         return str(self.package_id)

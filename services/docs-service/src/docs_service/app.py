@@ -12,6 +12,7 @@ from .config import Settings
 from .document.endpoints import router as document_router
 from .document.endpoints import types_router
 from .document.handlers import make_handlers as document_handlers
+from .exchange.endpoints import router as exchange_router
 from .file.endpoints import router as file_router
 from .printing.endpoints import router as printing_router
 from .register.endpoints import router as register_router
@@ -65,6 +66,7 @@ def create_app(
             search_router,
             audit_router,
             signature_router,
+            exchange_router,
         ],
         handlers=make_handlers(clock, store=store, signing=signing),
         bus=bus,

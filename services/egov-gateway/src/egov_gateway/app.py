@@ -22,8 +22,13 @@ def create_app(
     verifier: JwksVerifier | None = None,
     clock: Clock | None = None,
     axis_transport: httpx.AsyncBaseTransport | None = None,
+    docs_transport: httpx.AsyncBaseTransport | None = None,
+    identity_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """``axis_transport`` reaches the axis some other way than the network (tests: the sandbox in process)."""
+    """``axis_transport`` reaches the axis some other way than the network (tests: the sandbox in process);
+    ``docs_transport`` and ``identity_transport`` likewise docs-service and identity-service (the
+    embedded host and the tests: the apps in process)."""
+    peers = {"docs_transport": docs_transport, "identity_transport": identity_transport}
     settings = settings or Settings()
     clock = clock or SystemClock()
     app = create_service_app(
@@ -40,8 +45,8 @@ def create_app(
         run_workers=run_workers,
         verifier=verifier,
         workers=[
-            outbound_worker(settings, clock, transport=axis_transport),
-            inbound_worker(settings, clock, transport=axis_transport),
+            outbound_worker(settings, clock, transport=axis_transport, **peers),
+            inbound_worker(settings, clock, transport=axis_transport, **peers),
             publish_worker(settings, clock, transport=axis_transport),
         ],
     )

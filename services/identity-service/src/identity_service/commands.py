@@ -3,6 +3,8 @@
 - ``keys list|rotate|prune``: the token-signing keys; ``rotate`` makes a new current key (the old
   one stays published until the tokens it signed have expired), ``prune`` deletes keys past that;
 - ``audit verify``: walk the authentication audit chain and report the first broken link;
+- ``clients ensure CLIENT_ID --scope S --secret-env VAR``: a service client of this installation (no
+  agency; egov-gateway's), created or updated with the secret the deploy script keeps;
 - ``users create-admin``: the first system administrator (password from IDENTITY_ADMIN_PASSWORD or
   a prompt); a TOTP app is set up at the first login.
 
@@ -30,6 +32,7 @@ from kit_db import make_engine, make_sessionmaker
 
 from .agency.repository import AgencyRepository
 from .audit.service import audit as audit_service
+from .client.service import clients as client_service
 from .config import Settings
 from .dependencies import Context
 from .jwks.repository import SigningKeyRepository
@@ -150,7 +153,47 @@ async def users(settings: Settings, argv: list[str]) -> int:
     return 0
 
 
+async def clients(settings: Settings, argv: list[str]) -> int:
+    """machine clients: ensure (a service client of this installation, secret from the environment)"""
+    parser = argparse.ArgumentParser(prog="identity_service clients")
+    sub = parser.add_subparsers(dest="action", required=True)
+    ensure = sub.add_parser("ensure", help="create or update a service client (no agency); idempotent")
+    ensure.add_argument("client_id", help="e.g. egov-gateway")
+    ensure.add_argument("--scope", action="append", required=True, help="repeat for several scopes")
+    ensure.add_argument("--name", help="shown to administrators (default: the client id)")
+    ensure.add_argument(
+        "--secret-env", required=True, help="the environment variable holding the secret (32+ characters)"
+    )
+    ensure.add_argument("--rate-limit", type=int, help="requests a minute (default from settings)")
+    args = parser.parse_args(argv)
+    secret = os.environ.get(args.secret_env, "")
+    if not secret:
+        _print(f"not ensured: the environment variable {args.secret_env} is empty or unset")
+        return 1
+    ctx = Context.offline(settings)
+    try:
+        async with sessions(settings) as maker, maker() as session, session.begin():
+            client, created = await client_service.ensure_service_client(
+                session,
+                ctx,
+                client_id=args.client_id,
+                name=args.name or args.client_id,
+                scopes=args.scope,
+                secret=secret,
+                rate_limit_per_minute=args.rate_limit,
+            )
+    except AppError as exc:
+        _print(f"not ensured: {exc}")
+        return 1
+    _print(
+        f"service client {client.client_id} {'created' if created else 'up to date'}: "
+        f"scopes {' '.join(client.scopes)}, {client.rate_limit_per_minute} requests a minute"
+    )
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, list[str]], Coroutine[Any, Any, int]]] = {
+    "clients": clients,
     "keys": keys,
     "audit": audit,
     "users": users,

@@ -94,6 +94,7 @@ class Settings(ServiceSettings):
             "notifications.read",
             "webhooks.manage",
             "exchange.write",
+            "exchange.files",
         ],
         description="the scopes administrators may grant machine clients",
     )

@@ -63,6 +63,7 @@ from .signature import (
     sign_package,
     verify_package,
 )
+from .trust import ChainCheck, TrustConfigError, TrustStore, check_chain
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -83,6 +84,7 @@ __all__ = [
     "Bussiness",
     "BussinessDocType",
     "BussinessDocumentInfo",
+    "ChainCheck",
     "Code",
     "DocumentPackage",
     "DocumentType",
@@ -105,10 +107,13 @@ __all__ = [
     "StaffInfo",
     "StatusPackage",
     "TraceHeader",
+    "TrustConfigError",
+    "TrustStore",
     "VerificationResult",
     "build_document",
     "build_status",
     "canonical_organ_id",
+    "check_chain",
     "format_date",
     "format_timestamp",
     "make_document_id",

@@ -18,20 +18,22 @@ checking a signature needs the whole package in memory (bounded by ``ParseLimits
 ``edXMLHeader``, after ``TraceHeaderList`` (or ``Status``), where DOMAIN.md §1.2 puts it.
 
 **Trust.** :func:`verify_package` checks the signature against the certificate the signature carries
-(``KeyInfo/X509Data``) and reports who that is; whether that signer is acceptable is policy: pass
-``expected_certificates`` to have the match reported, or decide from ``result.signer``. Chain building
-to a CA (e.g. VGCA) is not done here.
+(``KeyInfo/X509Data``) and reports who that is. Given a :class:`~egov_gateway.exchange.trust.TrustStore`
+it then checks that signer's chain to the configured CAs (e.g. VGCA) at the verification moment, with
+the CRLs if any; an untrusted, expired or revoked signer makes the result ``invalid`` with an
+"untrusted signer ..." reason. Without a trust store the result says "chain not checked".
+``expected_certificates`` additionally reports whether the signer is one of a known set.
 
 **Keys.** :class:`SigningKey` takes any ``cryptography`` RSA or EC private key object, so a key held in
-an HSM (PKCS#11 through SoftHSM2 or a token, planned in docs-service) plugs in as an object whose
-``sign`` calls the device; :class:`ExternalRsaKey` wraps a plain callable for that purpose.
+an HSM plugs in as an object whose ``sign`` calls the device: :class:`ExternalRsaKey` wraps a plain
+callable for that purpose, and ``egov_gateway.signing.pkcs11_key`` uses it over a PKCS#11 session.
 """
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Final, Self
+from typing import Final, Literal, Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -49,6 +51,7 @@ from signxml.verifier import SignatureConfiguration, XMLVerifier
 from .edxml import DEFAULT_LIMITS, ParseLimits, Source, parse_tree
 from .exceptions import ExternalKeyRefused, MalformedPackage, SigningError
 from .model import NAMESPACE
+from .trust import TrustStore, check_chain
 
 DSIG: Final = "http://www.w3.org/2000/09/xmldsig#"
 RSA_SHA256: Final = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -250,9 +253,13 @@ class SignerCertificate(BaseModel):
 class VerificationResult(BaseModel):
     """What :func:`verify_package` found; meant to be stored with the package as evidence.
 
-    ``status`` is cryptographic: ``valid`` means the package is unchanged since it was signed by
-    ``signer``. ``certificate_expected`` says whether ``signer`` is one of the expected certificates
-    (``None`` when none were given); accepting an unexpected signer is a policy decision.
+    ``status`` ``valid`` means the package is unchanged since it was signed by ``signer`` and, when
+    trust anchors were given, that ``signer`` chains to one of them (``chain`` ``trusted``, the path in
+    ``chain_path``); a signer that does not is ``invalid`` with ``chain`` ``untrusted``. ``chain`` is
+    ``not_checked`` without trust anchors, ``None`` when the signature itself failed.
+    ``certificate_expected`` says whether ``signer`` is one of the expected certificates (``None`` when
+    none were given); accepting an unexpected signer is a policy decision. ``reason`` is the detail
+    shown to people (``signature_detail``), also for a valid signature.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -263,6 +270,8 @@ class VerificationResult(BaseModel):
     digest_algorithm: str | None = None
     signer: SignerCertificate | None = None
     certificate_expected: bool | None = None
+    chain: Literal["trusted", "untrusted", "not_checked"] | None = None
+    chain_path: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -286,8 +295,7 @@ def _allowed_digests(allow_sha1: bool) -> frozenset[DigestAlgorithm]:
     return frozenset(digest for digest in DigestAlgorithm if allow_sha1 or "SHA1" not in digest.name)
 
 
-def _signer_certificate(signature: etree._Element) -> x509.Certificate | None:
-    encoded = signature.findtext(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate")
+def _certificate(encoded: str | None) -> x509.Certificate | None:
     if not encoded:
         return None
     try:
@@ -297,11 +305,22 @@ def _signer_certificate(signature: etree._Element) -> x509.Certificate | None:
         return None
 
 
+def _signer_certificate(signature: etree._Element) -> x509.Certificate | None:
+    return _certificate(signature.findtext(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate"))
+
+
+def _carried_intermediates(signature: etree._Element) -> list[x509.Certificate]:
+    """The certificates after the signer's in ``X509Data`` (signxml writes the signer first)."""
+    encoded = signature.findall(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate")[1:]
+    return [cert for cert in (_certificate(element.text) for element in encoded) if cert is not None]
+
+
 def verify_package(
     source: Source,
     *,
     allow_sha1: bool = False,
     expected_certificates: Collection[x509.Certificate] = (),
+    trust: TrustStore | None = None,
     at: datetime | None = None,
     limits: ParseLimits = DEFAULT_LIMITS,
 ) -> VerificationResult:
@@ -309,8 +328,9 @@ def verify_package(
 
     ``allow_sha1`` accepts the RSA-SHA1 / SHA-1 signatures of 2016-era systems; without it they are
     reported invalid. ``at`` is the moment the certificate must be valid (default: now), e.g. the
-    package's arrival time when re-checking stored evidence. Raises ``MalformedPackage`` only when
-    the input is not a safe, well-formed edXML package.
+    package's arrival time when re-checking stored evidence. ``trust``: check the signer's chain to
+    these CAs (and CRLs) at ``at``; without it the result's reason says the chain was not checked.
+    Raises ``MalformedPackage`` only when the input is not a safe, well-formed edXML package.
     """
     root = parse_tree(source, limits=limits)
     header = root.find(_HEADER_PATH)
@@ -345,7 +365,11 @@ def verify_package(
     signer = None if certificate is None else SignerCertificate.of(certificate)
 
     def result(
-        status: SignatureStatus, reason: str | None, expected: bool | None = None
+        status: SignatureStatus,
+        reason: str | None,
+        expected: bool | None = None,
+        chain: Literal["trusted", "untrusted", "not_checked"] | None = None,
+        path: tuple[str, ...] = (),
     ) -> VerificationResult:
         return VerificationResult(
             status=status,
@@ -354,6 +378,8 @@ def verify_package(
             digest_algorithm=digest,
             signer=signer,
             certificate_expected=expected,
+            chain=chain,
+            chain_path=path,
         )
 
     if method is None or digest is None:
@@ -396,14 +422,25 @@ def verify_package(
     except (SignXMLException, ValueError) as exc:
         return result(SignatureStatus.INVALID, f"the signature cannot be checked: {exc}")
 
-    if not expected_certificates:
-        return result(SignatureStatus.VALID, None)
-    fingerprint = certificate.fingerprint(hashes.SHA256())
-    if any(expected.fingerprint(hashes.SHA256()) == fingerprint for expected in expected_certificates):
-        return result(SignatureStatus.VALID, None, expected=True)
-    return result(
-        SignatureStatus.VALID,
-        f"signed by {certificate.subject.rfc4514_string()} (serial {certificate.serial_number}), "
-        "which is not one of the expected certificates",
-        expected=False,
-    )
+    path: tuple[str, ...] = ()
+    if trust is None:
+        chain: Literal["trusted", "untrusted", "not_checked"] = "not_checked"
+        note = "chain not checked: no trust anchors configured"
+    else:
+        moment = at or datetime.now(UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        checked = check_chain(certificate, _carried_intermediates(signature), trust, at=moment)
+        if not checked.trusted:
+            return result(SignatureStatus.INVALID, checked.detail, chain="untrusted", path=checked.path)
+        chain, note, path = "trusted", f"signer trusted: {checked.detail}", checked.path
+
+    expected: bool | None = None
+    if expected_certificates:
+        fingerprint = certificate.fingerprint(hashes.SHA256())
+        expected = any(known.fingerprint(hashes.SHA256()) == fingerprint for known in expected_certificates)
+        if not expected:
+            note = (
+                f"signed by {certificate.subject.rfc4514_string()} (serial {certificate.serial_number}), "
+                f"which is not one of the expected certificates; {note}"
+            )
+    return result(SignatureStatus.VALID, note, expected=expected, chain=chain, path=path)

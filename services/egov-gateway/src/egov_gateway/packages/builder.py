@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 from uuid import UUID
@@ -16,6 +17,7 @@ from egov_gateway.exchange import (
     Code,
     DocumentPackage,
     DocumentType,
+    MalformedPackage,
     MessageHeader,
     Organization,
     OtherInfo,
@@ -56,9 +58,10 @@ def document_package(
     recipient_name: str | None,
     note: str | None,
     at: datetime,
+    contents: Mapping[str, bytes],
 ) -> DocumentPackage:
-    """The edXML package of one delivery. File contents live in docs-service and are not fetched:
-    each attachment travels as its manifest entry (name, type, size and SHA-256), without content."""
+    """The edXML package of one delivery, each file with its bytes (``contents`` by SHA-256, fetched
+    from docs-service by the caller; the same content twice travels once)."""
     kind = BussinessDocType(int(business_type.value))
     return DocumentPackage(
         message_header=MessageHeader(
@@ -94,17 +97,33 @@ def document_package(
             if kind is BussinessDocType.REPLACE
             else (),
         ),
-        attachments=tuple(_manifest_entry(index, file) for index, file in enumerate(summary.files, start=1)),
+        attachments=tuple(
+            _attachment(index, file, contents) for index, file in enumerate(unique_files(summary), start=1)
+        ),
     )
 
 
-def _manifest_entry(index: int, file: FileRef) -> Attachment:
+def unique_files(summary: DocumentSummary) -> list[FileRef]:
+    """The document's files, each content once (the main file first, as docs lists them)."""
+    seen: set[str] = set()
+    files = []
+    for file in summary.files:
+        if file.sha256.lower() not in seen:
+            seen.add(file.sha256.lower())
+            files.append(file)
+    return files
+
+
+def _attachment(index: int, file: FileRef, contents: Mapping[str, bytes]) -> Attachment:
+    content = contents.get(file.sha256.lower())
+    if content is None:
+        raise MalformedPackage(f"the content of file {file.name!r} ({file.sha256}) was not fetched")
     return Attachment(
         content_id=str(index),
         name=file.name,
         content_type=file.content_type,
-        description=f"Tệp {file.size} byte, SHA-256 {file.sha256}; nội dung không kèm theo gói tin",
-        content=b"",
+        description="Văn bản chính" if file.main else None,
+        content=content,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -30,10 +30,12 @@ from egov_gateway.exchange import (
     Organization,
     ParseLimits,
     ResponseFor,
+    SignatureStatus,
     SigningError,
     SigningKey,
     StaffInfo,
     StatusPackage,
+    TrustConfigError,
     VerificationResult,
     build_document,
     build_status,
@@ -43,6 +45,7 @@ from egov_gateway.exchange import (
     sign_package,
     verify_package,
 )
+from egov_gateway.signing import trust_from_settings
 from kit_bus import outbox
 from kit_contracts import (
     BusinessType,
@@ -57,7 +60,7 @@ from kit_contracts import (
 )
 from kit_core import Principal, new_id
 
-from .builder import document_package, summary_of
+from .builder import document_package, summary_of, unique_files
 from .exceptions import FileNotInPackage, PackageNotFound
 from .repository import IN, OUT, CursorRepository, PackageRepository
 
@@ -75,6 +78,14 @@ class Outgoing:
     raw: bytes
     attempts: int
     service_type: Literal["eDoc", "status"] = "eDoc"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A due outbound package taken for one pass, and the file contents (SHA-256) to fetch for it."""
+
+    package_id: UUID
+    digests: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -151,41 +162,69 @@ class PackageService:
                 ),
             )
 
-    async def claim_outgoing(
-        self, session: AsyncSession, *, key: SigningKey, settings: Settings, now: datetime
-    ) -> list[Outgoing]:
-        """Due packages, claimed; each is built and signed once (its evidence), then resent as is."""
+    async def claim_due(self, session: AsyncSession, *, settings: Settings, now: datetime) -> list[Claimed]:
+        """Due packages, claimed with a lease; each names the file contents its building needs (none
+        once it was built: the stored evidence is resent as is). Nothing is fetched or built here."""
         packages = PackageRepository(session)
-        claimed: list[Outgoing] = []
+        claimed: list[Claimed] = []
         for package in await packages.due_outbound(now, settings.outbound_batch):
             if not await packages.claim(package, until=now + LEASE, now=now):
                 continue
-            evidence = await packages.evidence(package.id)
-            if evidence is None:
+            digests: tuple[str, ...] = ()
+            if package.kind == "document" and await packages.evidence(package.id) is None:
                 try:
-                    if package.kind == "status":
-                        raw = await self._build_status(session, package, key=key, settings=settings)
-                    else:
-                        raw = await self._build(session, package, key=key, settings=settings, now=now)
-                except (SigningError, MalformedPackage, ValidationError) as exc:
+                    summary = DocumentSummary.model_validate(package.summary)
+                except ValidationError as exc:
                     await self._failed(
                         session, package, f"the package cannot be built: {exc}", now=now, final=True
                     )
                     continue
-                result = await asyncio.to_thread(verify_package, raw, limits=_limits(settings))
-                evidence = _evidence(package.id, OUT, raw, result, now)
-                await packages.add_evidence(evidence)
-            claimed.append(
-                Outgoing(
-                    package_id=package.id,
-                    delivery_id=package.delivery_id,
-                    sender_code=package.sender_code,
-                    raw=evidence.raw,
-                    attempts=package.attempts,
-                    service_type="status" if package.kind == "status" else "eDoc",
-                )
-            )
+                digests = tuple(file.sha256.lower() for file in unique_files(summary))
+            claimed.append(Claimed(package_id=package.id, digests=digests))
         return claimed
+
+    async def prepare(
+        self,
+        session: AsyncSession,
+        claimed: Claimed,
+        contents: Mapping[str, bytes],
+        *,
+        key: SigningKey,
+        settings: Settings,
+        now: datetime,
+    ) -> Outgoing | None:
+        """The exact bytes to hand to the axis: built and signed once (with ``contents``, the files'
+        bytes by digest) and stored as evidence, or the evidence stored before. None: it cannot be
+        built (finally failed) or is no longer ours to send."""
+        packages = PackageRepository(session)
+        package = await packages.get(claimed.package_id)
+        if package is None or package.state not in ("pending", "failed"):
+            return None
+        evidence = await packages.evidence(package.id)
+        if evidence is None:
+            try:
+                if package.kind == "status":
+                    raw = await self._build_status(session, package, key=key, settings=settings)
+                else:
+                    raw = await self._build(
+                        session, package, key=key, settings=settings, now=now, contents=contents
+                    )
+            except (SigningError, MalformedPackage, ValidationError) as exc:
+                await self._failed(
+                    session, package, f"the package cannot be built: {exc}", now=now, final=True
+                )
+                return None
+            result = await asyncio.to_thread(verify_package, raw, limits=_limits(settings))
+            evidence = _evidence(package.id, OUT, raw, result, now)
+            await packages.add_evidence(evidence)
+        return Outgoing(
+            package_id=package.id,
+            delivery_id=package.delivery_id,
+            sender_code=package.sender_code,
+            raw=evidence.raw,
+            attempts=package.attempts,
+            service_type="status" if package.kind == "status" else "eDoc",
+        )
 
     async def _build(
         self,
@@ -195,6 +234,7 @@ class PackageService:
         key: SigningKey,
         settings: Settings,
         now: datetime,
+        contents: Mapping[str, bytes],
     ) -> bytes:
         summary = DocumentSummary.model_validate(package.summary)
         recipient = await DirectoryEntryRepository(session).by_code(package.recipient_codes)
@@ -206,6 +246,7 @@ class PackageService:
             recipient_name=recipient.name if recipient else None,
             note=package.note,
             at=now,
+            contents=contents,
         )
         unsigned = build_document(document)
         return await asyncio.to_thread(
@@ -390,7 +431,21 @@ class PackageService:
         """Parse safely and verify (CPU only, run it in a thread). Raises ``MalformedPackage``."""
         limits = _limits(settings)
         package = parse_package(raw, limits=limits)
-        verification = verify_package(raw, allow_sha1=settings.allow_sha1_signatures, limits=limits)
+        try:
+            trust, unreadable = trust_from_settings(settings), None
+        except TrustConfigError as exc:  # changed on disk since start-up: flag, never pass unchecked
+            trust, unreadable = None, str(exc)
+        verification = verify_package(
+            raw, allow_sha1=settings.allow_sha1_signatures, trust=trust, limits=limits
+        )
+        if unreadable is not None and verification.valid:
+            verification = verification.model_copy(
+                update={
+                    "status": SignatureStatus.INVALID,
+                    "chain": "untrusted",
+                    "reason": f"signer not checked: {unreadable}",
+                }
+            )
         return Checked(raw=raw, package=package, verification=verification)
 
     async def take_in(
@@ -515,6 +570,7 @@ class PackageService:
                     signature=result.status.value,
                     signature_detail=result.reason[:1000] if result.reason else None,
                     received_at=now,
+                    note=(document.bussiness.bussiness_doc_reason or "")[:1000] or None,
                 ),
             )
 

@@ -1,10 +1,13 @@
 """The two loops that talk to the national axis, run in the service's runtime (``create_service_app(workers=...)``).
 
-- ``send_outbound``: builds, signs and stores (as evidence) each pending outbound package once, hands
+- ``send_outbound``: fetches the files' bytes from docs-service (outside any transaction; docs down:
+  the package is retried with the send backoff, an unknown or altered content fails it finally),
+  builds, signs and stores (as evidence) each pending outbound package once, hands
   it to the axis with the package id as message id (so a send repeated after a lost answer is stored
   once), and records sent / failed (retried with backoff) / finally failed.
 - ``poll_inbound``: lists what the axis holds for our system after the stored cursor, downloads,
-  parses safely and verifies each package, stores it with its evidence and events, marks its transport
+  parses safely and verifies each package, stores a document's attachments in docs-service (docs down:
+  the package is left on the axis for the next poll), stores it with its evidence and events, marks its transport
   status ``done`` (or ``fail`` for a refused package, storing nothing), then advances the cursor.
 
 No network call happens inside a database transaction.
@@ -21,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from egov_gateway.axis import AxisClient, AxisError, AxisRefused, PackageTooLarge, RetryPolicy
 from egov_gateway.config import Settings
-from egov_gateway.exchange import MalformedPackage, SigningKey
-from egov_gateway.signing import generated_key, load_key
+from egov_gateway.docs_client import DocsClient, DocsError, DocsRefused, DocsUnavailable
+from egov_gateway.exchange import DocumentPackage, MalformedPackage, SigningKey
+from egov_gateway.signing import key_from_settings
 from kit_bus.runtime import Runtime, Worker
 from kit_core import Clock, get_logger
 
-from .service import packages
+from .service import Checked, packages
 
 log = get_logger(__name__)
 
@@ -44,17 +48,7 @@ class KeySource:
 
     def get(self) -> SigningKey | None:
         if self._key is None:
-            settings = self.settings
-            if settings.signing_key_path is not None:
-                password = settings.signing_key_password
-                self._key = load_key(
-                    key_path=settings.signing_key_path,
-                    certificate_path=settings.signing_certificate_path,
-                    password=password.get_secret_value() if password else None,
-                )
-            elif settings.env in ("development", "test"):
-                log.warning("egov.signing_with_generated_key", system=settings.axis_system_id)
-                self._key = generated_key(f"{settings.axis_system_id} (development key)")
+            self._key = key_from_settings(self.settings)
         return self._key
 
 
@@ -91,14 +85,39 @@ async def axis_client(
 async def send_pass(
     sessionmaker: async_sessionmaker[AsyncSession],
     client: AxisClient,
+    docs: DocsClient,
     key: SigningKey,
     settings: Settings,
     clock: Clock,
 ) -> int:
     """One batch of due outbound packages; returns how many were tried."""
     async with sessionmaker() as session, session.begin():
-        batch = await packages.claim_outgoing(session, key=key, settings=settings, now=clock.now())
-    for item in batch:
+        batch = await packages.claim_due(session, settings=settings, now=clock.now())
+    for claimed in batch:
+        try:  # the files' bytes come from docs-service, outside any transaction
+            contents = {digest: await docs.fetch(digest) for digest in claimed.digests}
+        except DocsError as exc:
+            final = isinstance(exc, DocsRefused)
+            log.warning(
+                "outbound.files_unavailable", package_id=str(claimed.package_id), reason=str(exc), final=final
+            )
+            async with sessionmaker() as session, session.begin():
+                await packages.send_failed(
+                    session,
+                    claimed.package_id,
+                    f"the files could not be read from docs-service: {exc}",
+                    settings=settings,
+                    now=clock.now(),
+                    final=final,
+                )
+            continue
+        async with sessionmaker() as session, session.begin():
+            item = await packages.prepare(
+                session, claimed, contents, key=key, settings=settings, now=clock.now()
+            )
+        del contents
+        if item is None:
+            continue
         try:
             receipt = await client.send(
                 item.raw, message_id=item.package_id, sender=item.sender_code, service_type=item.service_type
@@ -117,8 +136,26 @@ async def send_pass(
     return len(batch)
 
 
+async def hand_over_files(docs: DocsClient, checked: Checked) -> None:
+    """Store a received document's attachments in docs-service before it is announced, so the incoming
+    copy finds them by digest. Unreachable: ``DocsUnavailable`` (the package waits for the next poll).
+    A content docs-service refuses (an executable, a type it does not take) stays only in the package's
+    evidence: the incoming copy lists it as missing."""
+    if not isinstance(checked.package, DocumentPackage):
+        return
+    for attachment in checked.package.attachments:
+        try:
+            await docs.store(attachment.name, attachment.content_type, attachment.content)
+        except DocsRefused as exc:
+            log.warning("inbound.file_refused_by_docs", name=attachment.name, reason=str(exc))
+
+
 async def poll_pass(
-    sessionmaker: async_sessionmaker[AsyncSession], client: AxisClient, settings: Settings, clock: Clock
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: AxisClient,
+    docs: DocsClient,
+    settings: Settings,
+    clock: Clock,
 ) -> int:
     """One page of the axis inbox after the cursor; returns how many packages it listed."""
     async with sessionmaker() as session:
@@ -147,6 +184,7 @@ async def poll_pass(
                 async with sessionmaker() as session, session.begin():
                     await packages.advance(session, item.seq, now=clock.now())
                 continue
+            await hand_over_files(docs, checked)  # DocsUnavailable ends the pass: no ack, no cursor move
             async with sessionmaker() as session, session.begin():
                 package_id = await packages.take_in(session, item.doc_id, checked, now=clock.now())
             log.info(
@@ -162,18 +200,28 @@ async def poll_pass(
 
 
 def outbound_worker(
-    settings: Settings, clock: Clock, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    docs_transport: httpx.AsyncBaseTransport | None = None,
+    identity_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Worker:
     async def send_outbound(runtime: Runtime) -> None:
         keys = KeySource(settings)
-        async with axis_client(settings, runtime, transport) as client:
+        async with (
+            axis_client(settings, runtime, transport) as client,
+            DocsClient.from_settings(
+                settings, docs_transport=docs_transport, identity_transport=identity_transport
+            ) as docs,
+        ):
             while True:
                 try:
                     key = await asyncio.to_thread(keys.get)
                     if key is None:
                         log.error("outbound.no_signing_key", hint="set EGOV_SIGNING_KEY_PATH")
                     else:
-                        while await send_pass(runtime.sessionmaker, client, key, settings, clock) >= (
+                        while await send_pass(runtime.sessionmaker, client, docs, key, settings, clock) >= (
                             settings.outbound_batch
                         ):
                             pass
@@ -188,27 +236,44 @@ def outbound_worker(
 
 
 def inbound_worker(
-    settings: Settings, clock: Clock, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    docs_transport: httpx.AsyncBaseTransport | None = None,
+    identity_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Worker:
     async def poll_inbound(runtime: Runtime) -> None:
         reachable = True  # warn when the axis goes away and when it is back, not on every pass
-        async with axis_client(settings, runtime, transport) as client:
+        docs_reachable = True
+        async with (
+            axis_client(settings, runtime, transport) as client,
+            DocsClient.from_settings(
+                settings, docs_transport=docs_transport, identity_transport=identity_transport
+            ) as docs,
+        ):
             while True:
                 try:
                     while (
-                        await poll_pass(runtime.sessionmaker, client, settings, clock)
+                        await poll_pass(runtime.sessionmaker, client, docs, settings, clock)
                         >= settings.inbound_batch
                     ):
                         pass
                     if not reachable:
                         log.info("inbound.axis_reachable_again")
-                    reachable = True
+                    if not docs_reachable:
+                        log.info("inbound.docs_reachable_again")
+                    reachable = docs_reachable = True
                 except Stopping:
                     return
                 except AxisError as exc:
                     if reachable:
                         log.warning("inbound.axis_unavailable", reason=str(exc))
                     reachable = False
+                except DocsUnavailable as exc:
+                    if docs_reachable:
+                        log.warning("inbound.docs_unavailable", reason=str(exc))
+                    docs_reachable = False
                 except Exception:
                     log.exception("inbound.pass_failed")
                 if await runtime.pause(settings.inbound_poll_seconds):

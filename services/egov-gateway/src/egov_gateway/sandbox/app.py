@@ -43,6 +43,7 @@ from egov_gateway.exchange import (
     make_document_id,
     parse_package,
     sign_package,
+    verify_package,
 )
 from egov_gateway.signing import generated_key
 from kit_core import get_logger, new_id
@@ -203,6 +204,8 @@ class Sandbox:
             package = parse_package(body, limits=ParseLimits(max_bytes=self.config.max_package_bytes))
         except MalformedPackage as exc:
             raise SandboxError(422, "Malformed edXML package", str(exc)) from exc
+        # Checked and recorded, never refused: the axis carries a badly signed package to its recipient.
+        verification = verify_package(body, limits=ParseLimits(max_bytes=self.config.max_package_bytes))
         if isinstance(package, DocumentPackage):
             sender = canonical_organ_id(package.message_header.sender.organ_id)
             codes = [canonical_organ_id(r.organ_id) for r in package.message_header.recipients]
@@ -234,6 +237,7 @@ class Sandbox:
             created_at=datetime.now(UTC),
             status_code=package.status_code if isinstance(package, StatusPackage) else None,
             response_for=package.response_for.document_id if isinstance(package, StatusPackage) else None,
+            signature=verification.status.value,
         )
         self.store.messages[message.doc_id] = message
         self.store.by_message_id[(system_id, message_id)] = message.doc_id
@@ -628,6 +632,8 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
                     "message_type": m.message_type,
                     "status_code": m.status_code,
                     "response_for": m.response_for,
+                    "signature": m.signature,
+                    "sha256": m.sha256,
                     "recipients": dict(m.recipients),
                     "delivered": {
                         d.system_id: d.status

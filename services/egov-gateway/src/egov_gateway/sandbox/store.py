@@ -48,6 +48,9 @@ class Message:
     recipients: dict[str, TransportStatus] = field(default_factory=dict)  # agency code → status
     status_code: str | None = None  # a status package: its business status and the DocumentId it answers
     response_for: str | None = None
+    # What the axis found when it checked the package's XML signature (valid, invalid, missing), for
+    # packages systems sent; None for what the sandbox itself made or was told to inject.
+    signature: str | None = None
 
     @property
     def sha256(self) -> str:

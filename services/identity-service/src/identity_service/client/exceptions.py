@@ -12,6 +12,14 @@ class UnknownScope(AppError):
     code = "unknown-scope"
 
 
+class ServiceClientRefused(AppError):
+    """``clients ensure`` (the CLI) was given something it cannot make a service client of."""
+
+    status = 422
+    title = "Service client refused"
+    code = "service-client-refused"
+
+
 class ClientInactive(Conflict):
     title = "Client disabled"
     code = "client-disabled"

@@ -37,7 +37,9 @@ class Client(BaseModel):
     id: UUID
     client_id: str
     name: str
-    agency_id: UUID
+    agency_id: UUID | None = Field(
+        description="the agency it acts for; none for a service of this installation (created by the CLI)"
+    )
     scopes: list[str]
     rate_limit_per_minute: int
     active: bool

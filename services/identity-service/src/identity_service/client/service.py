@@ -12,6 +12,7 @@ audited and count towards the per-address limit, like failed logins.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -30,18 +31,20 @@ from identity_service.session.dependencies import Principal
 from identity_service.user.exceptions import NotAllowed, UnknownAgency
 from kit_core import new_id
 
-from .exceptions import ClientNotFound, OAuthError, UnknownScope
+from .exceptions import ClientNotFound, OAuthError, ServiceClientRefused, UnknownScope
 from .repository import ClientRepository
 from .schemas import ClientCreate, ClientUpdate, TokenResponse
 
 CLIENT_FAILED = "client authentication failed"
+SERVICE_CLIENT_ID = re.compile(r"[a-z][a-z0-9._-]{2,63}")
+MIN_SERVICE_SECRET = 32
 
 
 class ClientService:
-    def _may_manage(self, actor: Principal, agency_id: UUID) -> None:
+    def _may_manage(self, actor: Principal, agency_id: UUID | None) -> None:
         if actor.is_system_admin:
             return
-        if not actor.is_agency_admin or actor.agency_id != agency_id:
+        if agency_id is None or not actor.is_agency_admin or actor.agency_id != agency_id:
             raise NotAllowed("Quản trị đơn vị chỉ quản lý ứng dụng kết nối của chính đơn vị mình.")
 
     def _known_scopes(self, ctx: Context, scopes: Sequence[str]) -> list[str]:
@@ -166,6 +169,83 @@ class ClientService:
             )
         return client
 
+    async def ensure_service_client(
+        self,
+        session: AsyncSession,
+        ctx: Context,
+        *,
+        client_id: str,
+        name: str,
+        scopes: Sequence[str],
+        secret: str,
+        rate_limit_per_minute: int | None = None,
+    ) -> tuple[models.ApiClient, bool]:
+        """Create or update a service client of this installation (no agency) with the given secret,
+        scopes and name; (client, created). Deploy scripts and the embedded host call it at every
+        start, so the secret comes from them and is never shown; a changed secret replaces the old one
+        at once (no grace period: the one service that uses it restarts with the new one)."""
+        if not SERVICE_CLIENT_ID.fullmatch(client_id):
+            raise ServiceClientRefused(
+                f"{client_id!r}: a service client id is 3 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter"
+            )
+        if client_id.startswith("cli_"):
+            raise ServiceClientRefused("ids starting with cli_ are those administrators' clients get")
+        if len(secret) < MIN_SERVICE_SECRET:
+            raise ServiceClientRefused(f"the secret must have at least {MIN_SERVICE_SECRET} characters")
+        granted = self._known_scopes(ctx, scopes)
+        if not granted:
+            raise ServiceClientRefused("give the client at least one scope")
+        repo, now, hashed = ClientRepository(session), ctx.now(), token_hash(secret)
+        client = await repo.by_client_id(client_id)
+        if client is not None and client.agency_id is not None:
+            raise ServiceClientRefused(
+                f"client {client_id} belongs to agency {client.agency_id}; it is not a service client"
+            )
+        rate = rate_limit_per_minute or ctx.settings.client_default_rate_limit
+        if client is None:
+            client = models.ApiClient(
+                id=new_id(),
+                client_id=client_id,
+                name=name,
+                agency_id=None,
+                scopes=granted,
+                rate_limit_per_minute=rate,
+                secret_hash=hashed,
+                active=True,
+                created_by=None,
+                created_at=now,
+                updated_at=now,
+            )
+            await repo.add(client)
+            await audit_service.record(session, ctx, "client.created", client_id=client_id, scopes=granted)
+            return client, True
+        rotated = not hmac.compare_digest(client.secret_hash, hashed)
+        changed = rotated or (client.name, client.scopes, client.rate_limit_per_minute, client.active) != (
+            name,
+            granted,
+            rate,
+            True,
+        )
+        if not changed:
+            return client, False
+        before = list(client.scopes)
+        client.name, client.scopes, client.rate_limit_per_minute, client.active = name, granted, rate, True
+        if rotated:
+            client.secret_hash, client.secret_rotated_at = hashed, now
+            client.previous_secret_hash = client.previous_valid_until = None
+        client.updated_at = now
+        await session.flush()
+        await audit_service.record(
+            session,
+            ctx,
+            "client.updated",
+            client_id=client_id,
+            scopes_before=before,
+            scopes=granted,
+            secret_replaced=rotated,
+        )
+        return client, False
+
     def _secret_matches(self, ctx: Context, client: models.ApiClient, secret: str) -> bool:
         given = token_hash(secret)
         if hmac.compare_digest(given, client.secret_hash):
@@ -209,8 +289,8 @@ class ClientService:
                     f"this client may ask only for: {' '.join(client.scopes)}",
                 )
             granted = sorted(set(asked))
-        agency = await AgencyRepository(session).get(client.agency_id)
-        if agency is None or not agency.active:
+        agency = await AgencyRepository(session).get(client.agency_id) if client.agency_id else None
+        if client.agency_id is not None and (agency is None or not agency.active):
             raise OAuthError("invalid_client", "the client's agency is no longer active", status=401)
         s, now = ctx.settings, ctx.now()
         client.last_used_at = now
@@ -226,8 +306,9 @@ class ClientService:
                 "exp": issued + s.client_token_ttl_seconds,
                 "jti": str(new_id()),
                 "client_id": client.client_id,
-                "agency_id": str(agency.id),
-                "agency_code": agency.code,
+                # A service client of the installation acts for no agency: both claims are null.
+                "agency_id": str(agency.id) if agency else None,
+                "agency_code": agency.code if agency else None,
                 "roles": [],
                 "scope": " ".join(granted),
                 "rate_limit": client.rate_limit_per_minute,

@@ -20,7 +20,8 @@ class ApiClient(Base):
     id: Mapped[UUID] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    # None: a service of this installation (``identity_service clients ensure``), acting for no agency.
+    agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
     scopes: Mapped[list[str]] = mapped_column(JSON)
     rate_limit_per_minute: Mapped[int] = mapped_column(BigInteger)
     secret_hash: Mapped[str] = mapped_column(String(64))

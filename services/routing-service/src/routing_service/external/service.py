@@ -164,6 +164,7 @@ class ExternalService:
             event.business_type,
             now=event.received_at,
             deadline=summary.due_date if event.business_type is BusinessType.NEW else None,
+            note=event.note,
             revokes_delivery_id=revokes.id if revokes else None,
         )
         await dispatch_service.announce(session, dispatch, sender.code, [delivery], summary)
