@@ -12,7 +12,7 @@ from docs_service.file.exceptions import (
     UnsupportedFileType,
     UploadTooLarge,
 )
-from docs_service.file.service import FORM_SLACK, receive
+from docs_service.file.service import receive_request
 from kit_core import AUTHENTICATION, MissingScope, current_principal, problems
 from kit_db import SessionDep
 
@@ -91,10 +91,7 @@ async def store_blob(
     request: Request,
     response: Response,
 ) -> models.Blob:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + FORM_SLACK:
-        raise UploadTooLarge(f"files are limited to {limit} bytes; this body has {declared}", limit=limit)
-    upload = await receive(request.stream(), request.headers.get("content-type"), store, limit=limit)
+    upload = await receive_request(request, store, limit=limit)
     blob, created = await exchange_blobs.store(session, store, client, upload, at=now.now())
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -32,7 +32,7 @@ from .exceptions import (
     UnsupportedFileType,
     UploadTooLarge,
 )
-from .service import FORM_SLACK, check_range, receive
+from .service import check_range, receive_request
 from .service import file as file_service
 
 router = APIRouter(
@@ -110,11 +110,8 @@ async def upload_file(
     response: Response,
     signing: SigningDep,
 ) -> models.DocumentFile:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + FORM_SLACK:
-        raise UploadTooLarge(f"files are limited to {limit} bytes; this body has {declared}", limit=limit)
     # Streamed before the database is touched, so no lock is held while the bytes arrive.
-    upload = await receive(request.stream(), request.headers.get("content-type"), store, limit=limit)
+    upload = await receive_request(request, store, limit=limit)
     try:
         upload.text_layer = await search_index.read_layer(upload.staged.path, upload.staged.head)
     except BaseException:
