@@ -455,6 +455,10 @@ async def test_an_unsigned_package_is_kept_and_flagged(dialect, tmp_path):
         assert received["signature_detail"] == "no XML-DSig Signature in edXMLHeader"
         [inbound] = await packages(service)
         assert (await evidence(service, inbound.id)).signature_status == "missing"
+        listed = await service.client_for(PROVINCE.org_id, ["clerk"]).get("/api/v1/exchange/packages")
+        assert [(p["id"], p["signature"], p["signature_detail"]) for p in listed.json()] == [
+            (str(inbound.id), "missing", "no XML-DSig Signature in edXMLHeader")
+        ]
 
 
 async def test_with_reject_unsigned_an_unsigned_package_is_refused(tmp_path):

@@ -461,8 +461,11 @@ async def test_the_gateway_signs_through_pkcs11_and_checks_incoming_signers(
             found = await stored(service, "out")
             return found if found and found[0][0][1] == "sent" else None
 
-        [((_, _, axis_doc_id), (raw, status, _, _))] = await eventually(sent)
+        [((_, _, axis_doc_id), (raw, status, detail, verification))] = await eventually(sent)
         assert status == "valid"
+        # Our own evidence is checked as a recipient would: the signer chains to the anchors.
+        assert verification["chain"] == "trusted"
+        assert detail.startswith("signer trusted: chain to CN=Test Root CA (egov)")
         at_axis = sandbox.state.store.messages[axis_doc_id or ""]
         assert (at_axis.body, at_axis.signature) == (raw, "valid")
         checked = verify_package(raw, trust=TrustStore((ca.certificate,)))

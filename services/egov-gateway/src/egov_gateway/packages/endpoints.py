@@ -1,5 +1,4 @@
 import hashlib
-from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
@@ -7,7 +6,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from egov_gateway import models
 from egov_gateway.config import Settings
 from kit_core import AUTHENTICATION, CurrentPrincipal, current_principal, problems
 from kit_db import SessionDep
@@ -46,7 +44,7 @@ async def list_packages(
     delivery_id: Annotated[UUID | None, Query(description="routing's delivery")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Sequence[models.ExchangePackage]:
+) -> list[Package]:
     return await packages.search(
         session,
         principal,

@@ -116,9 +116,13 @@ class PackageRepository(RepositoryBase[models.ExchangePackage]):
         delivery_id: UUID | None,
         limit: int,
         offset: int,
-    ) -> Sequence[models.ExchangePackage]:
-        """Packages, newest first; with ``agency_id`` only those that agency is a party to."""
-        stmt = select(models.ExchangePackage)
+    ) -> Sequence[tuple[models.ExchangePackage, str | None, str | None]]:
+        """Packages, newest first, each with its evidence's signature check (none before it is
+        built); with ``agency_id`` only those that agency is a party to."""
+        E = models.PackageEvidence
+        stmt = select(models.ExchangePackage, E.signature_status, E.signature_detail).outerjoin(
+            E, E.package_id == models.ExchangePackage.id
+        )
         if agency_id is not None:
             stmt = stmt.where(
                 exists().where(
@@ -140,7 +144,8 @@ class PackageRepository(RepositoryBase[models.ExchangePackage]):
         if delivery_id is not None:
             stmt = stmt.where(models.ExchangePackage.delivery_id == delivery_id)
         stmt = stmt.order_by(models.ExchangePackage.created_at.desc(), models.ExchangePackage.id.desc())
-        return (await self.session.execute(stmt.limit(limit).offset(offset))).scalars().all()
+        rows = await self.session.execute(stmt.limit(limit).offset(offset))
+        return [(package, status, detail) for package, status, detail in rows]
 
     async def is_party(self, package_id: UUID, agency_id: UUID) -> bool:
         stmt = select(models.PackageParty.package_id).where(

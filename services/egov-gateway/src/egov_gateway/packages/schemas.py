@@ -28,5 +28,10 @@ class Package(BaseModel):
     )
     attempts: int
     last_error: str | None
+    signature: str | None = Field(
+        default=None,
+        description="the package signature as checked when stored: valid, invalid or missing (none: not built yet)",
+    )
+    signature_detail: str | None = Field(default=None, description="why, e.g. the signer's chain")
     created_at: datetime
     updated_at: datetime

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -60,6 +60,7 @@ from kit_contracts import (
 )
 from kit_core import Principal, new_id
 
+from . import schemas
 from .builder import document_package, summary_of, unique_files
 from .exceptions import FileNotInPackage, PackageNotFound
 from .repository import IN, OUT, CursorRepository, PackageRepository
@@ -214,7 +215,7 @@ class PackageService:
                     session, package, f"the package cannot be built: {exc}", now=now, final=True
                 )
                 return None
-            result = await asyncio.to_thread(verify_package, raw, limits=_limits(settings))
+            result = await asyncio.to_thread(_verified, raw, settings)  # as a recipient would
             evidence = _evidence(package.id, OUT, raw, result, now)
             await packages.add_evidence(evidence)
         return Outgoing(
@@ -429,24 +430,8 @@ class PackageService:
 
     def check(self, raw: bytes, settings: Settings) -> Checked:
         """Parse safely and verify (CPU only, run it in a thread). Raises ``MalformedPackage``."""
-        limits = _limits(settings)
-        package = parse_package(raw, limits=limits)
-        try:
-            trust, unreadable = trust_from_settings(settings), None
-        except TrustConfigError as exc:  # changed on disk since start-up: flag, never pass unchecked
-            trust, unreadable = None, str(exc)
-        verification = verify_package(
-            raw, allow_sha1=settings.allow_sha1_signatures, trust=trust, limits=limits
-        )
-        if unreadable is not None and verification.valid:
-            verification = verification.model_copy(
-                update={
-                    "status": SignatureStatus.INVALID,
-                    "chain": "untrusted",
-                    "reason": f"signer not checked: {unreadable}",
-                }
-            )
-        return Checked(raw=raw, package=package, verification=verification)
+        package = parse_package(raw, limits=_limits(settings))
+        return Checked(raw=raw, package=package, verification=_verified(raw, settings))
 
     async def take_in(
         self, session: AsyncSession, axis_doc_id: str, checked: Checked, *, now: datetime
@@ -586,10 +571,10 @@ class PackageService:
         delivery_id: UUID | None,
         limit: int,
         offset: int,
-    ) -> Sequence[models.ExchangePackage]:
+    ) -> list[schemas.Package]:
         if not principal.is_system_admin and principal.agency_id is None:
             return []
-        return await PackageRepository(session).visible(
+        found = await PackageRepository(session).visible(
             agency_id=None if principal.is_system_admin else principal.agency_id,
             direction=direction,
             agency_code=agency_code,
@@ -597,6 +582,12 @@ class PackageService:
             limit=limit,
             offset=offset,
         )
+        return [
+            schemas.Package.model_validate(package).model_copy(
+                update={"signature": status, "signature_detail": detail}
+            )
+            for package, status, detail in found
+        ]
 
     async def attachment(
         self, session: AsyncSession, principal: Principal, package_id: UUID, wanted: UUID, settings: Settings
@@ -634,6 +625,26 @@ def _delivery(package: models.ExchangePackage) -> UUID:
     if package.delivery_id is None:
         raise RuntimeError(f"outbound package {package.id} carries no delivery")
     return package.delivery_id
+
+
+def _verified(raw: bytes, settings: Settings) -> VerificationResult:
+    """The package's signature and its signer's chain to the configured anchors (CPU only)."""
+    try:
+        trust, unreadable = trust_from_settings(settings), None
+    except TrustConfigError as exc:  # changed on disk since start-up: flag, never pass unchecked
+        trust, unreadable = None, str(exc)
+    verification = verify_package(
+        raw, allow_sha1=settings.allow_sha1_signatures, trust=trust, limits=_limits(settings)
+    )
+    if unreadable is not None and verification.valid:
+        verification = verification.model_copy(
+            update={
+                "status": SignatureStatus.INVALID,
+                "chain": "untrusted",
+                "reason": f"signer not checked: {unreadable}",
+            }
+        )
+    return verification
 
 
 def _limits(settings: Settings) -> ParseLimits:
