@@ -41,6 +41,7 @@ from egov_gateway.exchange import (
     sign_package,
     verify_package,
 )
+from egov_gateway.packages.service import packages
 from egov_gateway.signing import Pkcs11Token, key_from_settings, pkcs11_key, trust_from_settings
 from kit_bus.tables import outbox
 from kit_bus.testing import DIALECTS, eventually, publish, service_under_test
@@ -271,6 +272,22 @@ def test_an_expired_certificate_is_invalid(ca):
     then = verify_package(signed, trust=TrustStore((ca.certificate,)), at=now - timedelta(days=30))
     assert then.valid, then.reason
     assert then.chain == "trusted"
+
+
+def test_the_gateway_judges_a_received_signer_at_the_arrival_time_it_is_given(ca, tmp_path):
+    """``check`` takes the arrival time from the worker's clock: a certificate that expired
+    yesterday was fine for a package that arrived last month."""
+    now = datetime.now(UTC)
+    key = ca.issue(not_before=now - timedelta(days=400), not_after=now - timedelta(days=1))
+    raw = sign_package(package(), key)
+    anchors = tmp_path / "anchors.pem"
+    anchors.write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    settings = Settings(env="test", trust_anchors=anchors)
+    assert packages.check(raw, settings, at=now - timedelta(days=30)).verification.valid
+    late = packages.check(raw, settings, at=now).verification
+    assert late.valid is False, late
+    assert late.reason is not None
+    assert "expired" in late.reason
 
 
 def test_a_signer_whose_key_usage_does_not_allow_signing_is_untrusted(ca):

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 from uuid import UUID
 
@@ -215,7 +216,9 @@ class PackageService:
                     session, package, f"the package cannot be built: {exc}", now=now, final=True
                 )
                 return None
-            result = await asyncio.to_thread(_verified, raw, settings)  # as a recipient would
+            result = await asyncio.to_thread(
+                partial(_verified, raw, settings, at=now)
+            )  # as a recipient would
             evidence = _evidence(package.id, OUT, raw, result, now)
             await packages.add_evidence(evidence)
         return Outgoing(
@@ -428,10 +431,11 @@ class PackageService:
     async def known(self, session: AsyncSession, axis_doc_id: str) -> bool:
         return await PackageRepository(session).by_axis_doc(IN, axis_doc_id) is not None
 
-    def check(self, raw: bytes, settings: Settings) -> Checked:
-        """Parse safely and verify (CPU only, run it in a thread). Raises ``MalformedPackage``."""
+    def check(self, raw: bytes, settings: Settings, *, at: datetime | None = None) -> Checked:
+        """Parse safely and verify, the signer's certificate at ``at`` (the arrival; default now).
+        CPU only: run it in a thread. Raises ``MalformedPackage``."""
         package = parse_package(raw, limits=_limits(settings))
-        return Checked(raw=raw, package=package, verification=_verified(raw, settings))
+        return Checked(raw=raw, package=package, verification=_verified(raw, settings, at=at))
 
     async def take_in(
         self, session: AsyncSession, axis_doc_id: str, checked: Checked, *, now: datetime
@@ -627,14 +631,14 @@ def _delivery(package: models.ExchangePackage) -> UUID:
     return package.delivery_id
 
 
-def _verified(raw: bytes, settings: Settings) -> VerificationResult:
-    """The package's signature and its signer's chain to the configured anchors (CPU only)."""
+def _verified(raw: bytes, settings: Settings, *, at: datetime | None = None) -> VerificationResult:
+    """The package's signature and its signer's chain to the configured anchors at ``at`` (CPU only)."""
     try:
         trust, unreadable = trust_from_settings(settings), None
     except TrustConfigError as exc:  # changed on disk since start-up: flag, never pass unchecked
         trust, unreadable = None, str(exc)
     verification = verify_package(
-        raw, allow_sha1=settings.allow_sha1_signatures, trust=trust, limits=_limits(settings)
+        raw, allow_sha1=settings.allow_sha1_signatures, trust=trust, at=at, limits=_limits(settings)
     )
     if unreadable is not None and verification.valid:
         verification = verification.model_copy(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -167,7 +168,7 @@ async def poll_pass(
         if not known:
             try:
                 raw = await client.get(item.doc_id)
-                checked = await asyncio.to_thread(packages.check, raw, settings)
+                checked = await asyncio.to_thread(partial(packages.check, raw, settings, at=clock.now()))
                 if settings.reject_unsigned and not checked.verification.valid:
                     raise MalformedPackage(
                         f"the signature is {checked.verification.status.value} "
