@@ -4,6 +4,7 @@ from fastapi.responses import FileResponse
 from docs_service import models
 from docs_service.document.dependencies import Now
 from docs_service.file.dependencies import FileLimit, Store
+from docs_service.file.endpoints import upload_body
 from docs_service.file.exceptions import (
     DisguisedFile,
     ExecutableRefused,
@@ -28,20 +29,6 @@ router = APIRouter(
     responses=problems(*AUTHENTICATION, MissingScope),
 )
 CLIENTS_ONLY = f" Machine clients with the scope `{SCOPE}` only (egov-gateway); a person's token is 403."
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
 
 
 @router.get(
@@ -71,7 +58,7 @@ async def get_blob(sha256: str, client: ExchangeClient, session: SessionDep, sto
     "",
     response_model=schemas.StoredBlob,
     status_code=status.HTTP_201_CREATED,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra=upload_body(),
     responses=problems(
         UploadTooLarge, NotMultipart, MalformedUpload, ExecutableRefused, DisguisedFile, UnsupportedFileType
     ),

@@ -1,6 +1,6 @@
 import unicodedata
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 from uuid import UUID
 
@@ -42,23 +42,16 @@ router = APIRouter(
     responses=problems(*AUTHENTICATION),
 )
 OWNED: Final = " Only users of the agency that owns the document; any other agency's is 404."
-UPLOAD_BODY: Final = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "main": {"type": "boolean", "description": "the main PDF (the one signed)"},
-                    },
-                }
-            }
-        },
-    }
-}
+
+
+def upload_body(**fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a streamed upload: multipart with a ``file`` part (and ``fields``)."""
+    properties = {"file": {"type": "string", "format": "binary"}, **fields}
+    schema = {"type": "object", "required": ["file"], "properties": properties}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+UPLOAD_BODY: Final = upload_body(main={"type": "boolean", "description": "the main PDF (the one signed)"})
 
 
 def content_disposition(name: str) -> str:
