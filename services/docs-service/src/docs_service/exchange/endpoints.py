@@ -3,7 +3,7 @@ from fastapi.responses import FileResponse
 
 from docs_service import models
 from docs_service.document.dependencies import Now
-from docs_service.file.dependencies import FileLimit, Store
+from docs_service.file.dependencies import FileLimit, Store, receive_request
 from docs_service.file.endpoints import upload_body
 from docs_service.file.exceptions import (
     DisguisedFile,
@@ -13,7 +13,6 @@ from docs_service.file.exceptions import (
     UnsupportedFileType,
     UploadTooLarge,
 )
-from docs_service.file.service import receive_request
 from kit_core import AUTHENTICATION, MissingScope, current_principal, problems
 from kit_db import SessionDep
 

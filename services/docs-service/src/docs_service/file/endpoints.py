@@ -18,7 +18,7 @@ from kit_core import AUTHENTICATION, CurrentPrincipal, MissingRole, current_prin
 from kit_db import SessionDep
 
 from . import schemas
-from .dependencies import FileLimit, Store
+from .dependencies import FileLimit, Store, receive_request
 from .exceptions import (
     DisguisedFile,
     ExecutableRefused,
@@ -32,7 +32,7 @@ from .exceptions import (
     UnsupportedFileType,
     UploadTooLarge,
 )
-from .service import check_range, receive_request
+from .service import check_range
 from .service import file as file_service
 
 router = APIRouter(

@@ -20,7 +20,6 @@ from uuid import UUID
 
 import anyio
 import puremagic
-from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -271,15 +270,6 @@ class _Form:
 
     def on_part_end(self) -> None:
         self.parts.append((self._name, self._filename, self._value))
-
-
-async def receive_request(request: Request, store: BlobStore, *, limit: int) -> Upload:
-    """The upload of a request: refused at once when its declared length is past the limit, else
-    streamed (``receive``)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + FORM_SLACK:
-        raise UploadTooLarge(f"files are limited to {limit} bytes; this body has {declared}", limit=limit)
-    return await receive(request.stream(), request.headers.get("content-type"), store, limit=limit)
 
 
 async def receive(
